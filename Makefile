@@ -1,0 +1,55 @@
+# piml — build, test, demo, bench.  `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+VENV ?= $(CURDIR)/venv
+PYTHON := $(VENV)/bin/python
+RELEASE := target/release
+
+.PHONY: help build test test-rust test-interop demo bench venv-test clean lint
+
+help:
+	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
+	@echo "make test    every test: Rust unit, science and CLI tests, then pyarrow/DuckDB interop"
+	@echo "make bench   side-by-side benchmarks against scipy and CVODE (writes docs/BENCHMARKS.md)"
+	@echo "make build   release binaries in target/release"
+	@echo "make lint    rustfmt and clippy, as CI would want them"
+
+build:
+	$(CARGO) build --release --workspace
+
+test: test-rust test-interop
+
+test-rust:
+	$(CARGO) test --workspace
+
+# Every table a tool writes must open unchanged in pyarrow, pandas, polars and DuckDB.
+venv-test:
+	VENV=$(VENV) bash bench/setup-venv.sh bench/requirements-test.txt
+
+test-interop: venv-test
+	$(CARGO) build --workspace --bins
+	PYTHON=$(PYTHON) BIN=target/debug bash tests/interop.sh
+
+demo: build
+	@mkdir -p demo
+	$(RELEASE)/simulate testdata/mm-reduced.json -o demo/mm-exact.parquet --times 0:20:0.5
+	$(RELEASE)/simulate testdata/mm-reduced.json -o demo/mm-data.csv --times 0:20:0.5 \
+	    --noise proportional:0.02 --keep 10 --seed 1
+	@echo "== demo/mm-data.csv: Michaelis–Menten substrate, 2% noise, 10 of 41 times kept =="
+	@cat demo/mm-data.csv
+	$(RELEASE)/simulate testdata/robertson.json -o demo/robertson.csv --times 0,1e-5,1,1e2,1e4,1e6,1e8,1e11 \
+	    --method stiff --rtol 1e-8 --atol 1e-14 --report demo/robertson-report.json
+	@echo "== demo/robertson.csv: Robertson's stiff kinetics to t = 1e11 =="
+	@cat demo/robertson.csv
+
+bench: build
+	bash bench/ode.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf demo

@@ -1,0 +1,69 @@
+//! The flags every tool shares, spelled and documented once.
+
+use anyhow::{Context, Result};
+use piml_model::Model;
+
+use crate::shard::Shard;
+
+/// Common flags, flattened into each tool's arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Seed of every random choice: the same inputs, seed and thread count give identical bytes
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Run only the I-th of N slices of the parallel work (default from SLURM_ARRAY_TASK_ID/COUNT)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Override a model parameter without editing the file (repeatable)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, f64)>,
+}
+
+/// Parses `name=value` with a numeric value.
+pub fn parse_assignment(s: &str) -> Result<(String, f64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}': expected NAME=VALUE"))?;
+    let v: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}': '{value}' is not a number"))?;
+    Ok((name.trim().to_string(), v))
+}
+
+impl CommonArgs {
+    /// The shard to run: `--shard`, else the Slurm array task, else all the work.
+    pub fn shard(&self) -> Result<Shard> {
+        if let Some(s) = self.shard {
+            return Ok(s);
+        }
+        let from_env = Shard::from_slurm(|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
+        Ok(from_env.unwrap_or(Shard::WHOLE))
+    }
+
+    /// Sets up the global thread pool once, before any parallel work.
+    pub fn init_threads(&self) -> Result<()> {
+        if self.threads == Some(0) {
+            anyhow::bail!("--threads: expected at least 1");
+        }
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            builder = builder.num_threads(n);
+        }
+        builder.build_global().context("starting the thread pool")
+    }
+
+    /// Applies every `--set` to the model.
+    pub fn apply_sets(&self, model: &mut Model) -> Result<()> {
+        for (name, value) in &self.set {
+            model.set_parameter(name, *value).context("--set")?;
+        }
+        Ok(())
+    }
+}

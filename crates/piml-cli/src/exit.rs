@@ -1,0 +1,60 @@
+//! From a tool's result to a message on stderr and an exit status:
+//! 0 success, 1 the computation failed, 2 bad usage or bad input.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Marks an error as a failed computation (exit status 1) rather than bad input.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ComputationFailed(pub String);
+
+/// Whether the error, or any cause in its chain, is a failed computation.
+fn is_computation_failure(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        if cause.is::<ComputationFailed>() {
+            return true;
+        }
+        if let Some(e) = cause.downcast_ref::<piml_ode::Error>() {
+            return !e.is_input_error();
+        }
+        if let Some(e) = cause.downcast_ref::<piml_io::Error>() {
+            return !e.is_input_error();
+        }
+        false
+    })
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints a warning on stderr.
+#[allow(clippy::print_stderr)]
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!("warning: {message}");
+}
+
+/// Runs a tool's body and turns its error into `error: <what>: <why>` and an
+/// exit status. A closed pipe downstream (`| head`) ends the tool quietly.
+#[allow(clippy::print_stderr)]
+pub fn main_with(run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            let prefix = if std::io::stderr().is_terminal() {
+                "\x1b[1;31merror\x1b[0m"
+            } else {
+                "error"
+            };
+            eprintln!("{prefix}: {}", chain.join(": "));
+            ExitCode::from(if is_computation_failure(&err) { 1 } else { 2 })
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! What every piml tool shares: the common flags, the `--times` and
+//! `--shard` syntaxes, progress reporting, and the mapping of errors to
+//! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
+
+mod common;
+mod exit;
+mod progress;
+mod shard;
+mod times;
+
+pub use common::{CommonArgs, parse_assignment};
+pub use exit::{ComputationFailed, main_with, warn};
+pub use progress::Progress;
+pub use shard::Shard;
+pub use times::parse_times;

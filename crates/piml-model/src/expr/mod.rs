@@ -1,0 +1,17 @@
+//! The expression language: parse, print, simplify, differentiate, compile.
+
+mod ast;
+mod derive;
+mod display;
+mod parse;
+pub mod simplify;
+mod tape;
+
+pub use ast::{BinOp, Expr, Func};
+pub use derive::derivative;
+pub use parse::{ParseError, parse};
+pub use simplify::simplify;
+pub use tape::{Tape, UnknownSymbol};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+use super::*;
+
+fn eval_at(src: &str, vars: &[(&str, f64)]) -> f64 {
+    let e = parse(src).unwrap();
+    e.eval(&|s| vars.iter().find(|(n, _)| *n == s).map(|(_, v)| *v))
+}
+
+#[test]
+fn precedence_and_associativity() {
+    assert_eq!(eval_at("1 + 2 * 3", &[]), 7.0);
+    assert_eq!(eval_at("(1 + 2) * 3", &[]), 9.0);
+    assert_eq!(eval_at("2 ^ 3 ^ 2", &[]), 512.0); // right-associative
+    assert_eq!(eval_at("-2 ^ 2", &[]), -4.0); // unary minus binds looser than ^
+    assert_eq!(eval_at("2 ^ -1", &[]), 0.5);
+    assert_eq!(eval_at("8 / 4 / 2", &[]), 1.0); // left-associative
+    assert_eq!(eval_at("10 - 4 - 3", &[]), 3.0);
+    assert_eq!(eval_at("--3", &[]), 3.0);
+    assert_eq!(eval_at("1e-3 * 2E2", &[]), 0.2);
+    assert_eq!(eval_at(".5 + 1.", &[]), 1.5);
+    assert_eq!(eval_at("2*-x", &[("x", 3.0)]), -6.0);
+}
+
+#[test]
+fn functions() {
+    assert_eq!(
+        eval_at("mm(S, Vmax, Km)", &[("S", 2.0), ("Vmax", 3.0), ("Km", 4.0)]),
+        1.0
+    );
+    let h = eval_at("hill(S, 2, 3, 2)", &[("S", 3.0)]);
+    assert!((h - 1.0).abs() < 1e-15);
+    assert_eq!(eval_at("max(1, min(5, 3))", &[]), 3.0);
+    assert_eq!(eval_at("pow(2, 10)", &[]), 1024.0);
+    assert!((eval_at("exp(log(7))", &[]) - 7.0).abs() < 1e-14);
+}
+
+#[test]
+fn parse_errors_say_where() {
+    let err = |s: &str| parse(s).unwrap_err().to_string();
+    assert_eq!(
+        err("(a + b"),
+        "expected ')', found end of expression at column 7"
+    );
+    assert_eq!(err("a + b)"), "unbalanced ')' at column 6");
+    assert_eq!(err(""), "empty expression at column 1");
+    assert_eq!(
+        err("a + * b"),
+        "expected a number, a name or '(', found '*' at column 5"
+    );
+    assert_eq!(err("mm(S, V)"), "mm() takes 3 arguments, got 2 at column 1");
+    assert_eq!(
+        err("exq(x)"),
+        "unknown function 'exq' (did you mean 'exp'?) at column 1"
+    );
+    assert_eq!(err("a $ b"), "unexpected character '$' at column 3");
+    assert_eq!(
+        err("a b"),
+        "unexpected 'b' after a complete expression at column 3"
+    );
+}
+
+#[test]
+fn printing_round_trips() {
+    for src in [
+        "a - (b - c)",
+        "a / (b * c)",
+        "-x^2",
+        "(-x)^2",
+        "2^3^2",
+        "(2^3)^2",
+        "hill(S, V, K, n) - mm(S, V, K) * 1e-7",
+        "-(a + b) * c",
+        "a * (b + c) / (d - e)",
+        "x^-1.5",
+    ] {
+        let e = parse(src).unwrap();
+        let printed = e.to_string();
+        assert_eq!(parse(&printed).unwrap(), e, "{src} printed as {printed}");
+    }
+    assert_eq!(parse("a - (b - c)").unwrap().to_string(), "a - (b - c)");
+    assert_eq!(
+        parse("((a)) * ((b + c))").unwrap().to_string(),
+        "a * (b + c)"
+    );
+}
+
+#[test]
+fn simplification_removes_trivial_terms() {
+    let s = |src: &str| simplify(&parse(src).unwrap()).to_string();
+    assert_eq!(s("0 * x + 1 * y + z ^ 1 - 0"), "y + z");
+    assert_eq!(s("2 * (3 * x)"), "6 * x");
+    assert_eq!(s("-(-x)"), "x");
+    assert_eq!(s("x - x"), "0");
+    assert_eq!(s("x / x"), "1");
+    assert_eq!(s("a + -b"), "a - b");
+    assert_eq!(s("exp(0) + 2 ^ 3"), "9");
+}
+
+/// Central difference with a step balanced between truncation and rounding.
+fn central(e: &Expr, var: &str, at: &[(&str, f64)]) -> f64 {
+    let v0 = at.iter().find(|(n, _)| *n == var).unwrap().1;
+    let h = 1e-6 * v0.abs().max(1.0);
+    let f = |v: f64| {
+        e.eval(&|s| {
+            if s == var {
+                Some(v)
+            } else {
+                at.iter().find(|(n, _)| *n == s).map(|(_, x)| *x)
+            }
+        })
+    };
+    (f(v0 + h) - f(v0 - h)) / (2.0 * h)
+}
+
+#[test]
+fn derivatives_match_finite_differences() {
+    let at = [
+        ("S", 1.7),
+        ("V", 2.3),
+        ("K", 0.8),
+        ("n", 2.4),
+        ("x", 0.3),
+        ("y", -1.2),
+    ];
+    for src in [
+        "mm(S, V, K)",
+        "hill(S, V, K, n)",
+        "S^n * exp(-x) / (K + sqrt(S))",
+        "V^x",
+        "log(S) * sin(x) - cos(y) * tanh(S * x)",
+        "abs(y) * x + max(S, K) - min(x, y)",
+        "pow(S, 2.5) - 3 / (y^2 + 1)",
+        "-(S - V)^3 / K",
+    ] {
+        let e = parse(src).unwrap();
+        for (var, _) in at {
+            let exact =
+                derivative(&e, var).eval(&|s| at.iter().find(|(n, _)| *n == s).map(|(_, v)| *v));
+            let fd = central(&e, var, &at);
+            // FD truncation O(h²) plus rounding O(eps/h) ≈ 1e-10 relative here.
+            assert!(
+                (exact - fd).abs() <= 1e-7 * (1.0 + fd.abs()),
+                "d({src})/d{var}: exact {exact}, fd {fd}"
+            );
+        }
+    }
+}
+
+#[test]
+fn derivatives_are_simplified() {
+    let d = |src: &str, v: &str| derivative(&parse(src).unwrap(), v).to_string();
+    assert_eq!(d("k1*A*B", "A"), "k1 * B");
+    assert_eq!(d("3*x^2", "x"), "6 * x");
+    assert_eq!(d("r*u*(1 - u/K)", "r"), "u * (1 - u / K)");
+    assert_eq!(d("exp(2*t)", "x"), "0");
+}
+
+#[test]
+fn tape_matches_tree_on_points_and_columns() {
+    let exprs: Vec<Expr> = [
+        "mm(S, V, K) + S*S",
+        "hill(S, V, K, 2) - exp(-S)",
+        "S*S + 3",
+        "-V/K",
+    ]
+    .iter()
+    .map(|s| parse(s).unwrap())
+    .collect();
+    let names = ["S", "V", "K"];
+    let tape = Tape::compile(&exprs, &names).unwrap();
+    // S*S appears twice and is computed once.
+    assert!(
+        tape.len() < 14,
+        "no common subexpressions shared: {} ops",
+        tape.len()
+    );
+    let mut scratch = tape.scratch();
+    let mut out = vec![0.0; 4];
+    let n = 1000;
+    let s_col: Vec<f64> = (0..n).map(|i| 0.01 * i as f64).collect();
+    let v_col = vec![2.0; n];
+    let k_col: Vec<f64> = (0..n).map(|i| 1.0 + 0.001 * i as f64).collect();
+    let mut cols = vec![Vec::new(); 4];
+    tape.eval_columns(&[&s_col, &v_col, &k_col], &mut cols);
+    for r in 0..n {
+        let vals = [s_col[r], v_col[r], k_col[r]];
+        tape.eval(&vals, &mut scratch, &mut out);
+        for (j, e) in exprs.iter().enumerate() {
+            let tree = e.eval(&|s| names.iter().position(|n| *n == s).map(|i| vals[i]));
+            assert_eq!(out[j].to_bits(), tree.to_bits());
+            assert_eq!(cols[j][r].to_bits(), tree.to_bits());
+        }
+    }
+    assert_eq!(
+        Tape::compile(&[parse("Sx + 1").unwrap()], &names).unwrap_err(),
+        UnknownSymbol("Sx".into())
+    );
+}

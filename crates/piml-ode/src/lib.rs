@@ -1,0 +1,31 @@
+//! ODE integration for piml: stiff and non-stiff initial value problems with
+//! dense output at requested times and forward sensitivities.
+//!
+//! - [`Method::Explicit`]: Dormand–Prince 5(4) with 4th-order dense output
+//!   and PI step control (`dopri5.rs`).
+//! - [`Method::Bdf`]: variable-order, variable-step BDF/NDF in the
+//!   quasi-constant step-size form of Shampine & Reichelt 1997 (`bdf.rs`).
+//! - [`Method::Auto`]: Dormand–Prince until its stiffness detector fires,
+//!   then BDF from the current state (`auto.rs`).
+//!
+//! Systems implement [`OdeSystem`] (right-hand side and exact Jacobian) and,
+//! for sensitivities, [`ParametricSystem`] (exact ∂f/∂p).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod auto;
+mod bdf;
+mod dopri5;
+mod error;
+mod initial_step;
+mod linear;
+mod problem;
+mod sensitivity;
+mod solution;
+mod solver;
+mod system;
+mod tolerance;
+
+pub use error::Error;
+pub use solution::{SensitivitySolution, Solution, Stats};
+pub use solver::{Method, OdeSolver, OdeSolverBuilder};
+pub use system::{OdeSystem, ParametricSystem};

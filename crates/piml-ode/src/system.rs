@@ -1,0 +1,27 @@
+//! What a caller implements: the right-hand side of y' = f(t, y) with its
+//! exact Jacobian, and optionally the exact derivative with respect to parameters.
+
+use nalgebra::DMatrix;
+
+/// An ODE system y' = f(t, y) of fixed dimension with an exact dense Jacobian.
+pub trait OdeSystem: Sync {
+    /// Number of state variables n.
+    fn dim(&self) -> usize;
+    /// Writes f(t, y) into `dydt` (length n).
+    fn rhs(&self, t: f64, y: &[f64], dydt: &mut [f64]);
+    /// Writes the exact Jacobian ∂f/∂y (n×n, column-major) into `jac`;
+    /// every entry must be written.
+    fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>);
+}
+
+/// A system f(t, y; p) that also gives ∂f/∂p, for forward sensitivities.
+///
+/// Sensitivities with respect to initial values are the caller's business:
+/// pass the unit columns of the identity as the initial sensitivities and
+/// write zero columns of ∂f/∂p for those "parameters".
+pub trait ParametricSystem: OdeSystem {
+    /// Number of parameters np.
+    fn n_params(&self) -> usize;
+    /// Writes the exact ∂f/∂p (n×np, column-major) into `jp`; every entry must be written.
+    fn param_jacobian(&self, t: f64, y: &[f64], jp: &mut DMatrix<f64>);
+}

@@ -1,0 +1,334 @@
+//! `simulate`: trajectories of a model, exact or as noisy, sparse synthetic data.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use piml_cli::{CommonArgs, Progress, main_with, parse_times, warn};
+use piml_io::{Provenance, read_table, write_json, write_table};
+use piml_model::Model;
+use piml_ode::{Method, OdeSolver};
+use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, full_grid, latin_hypercube};
+use rand::SeedableRng;
+
+const EXAMPLE: &str = "\
+Examples:
+  # Michaelis–Menten substrate depletion, 2% proportional noise, 8 of 41 times kept
+  simulate testdata/mm-reduced.json -o mm.parquet --times 0:20:0.5 \\
+      --noise proportional:0.02 --keep 8 --seed 1
+
+  # Robertson's stiff kinetics to t = 1e11 at tight tolerances
+  simulate testdata/robertson.json -o rob.parquet --times 0,1,1e3,1e11 --method stiff --rtol 1e-10 --atol 1e-14
+
+  # 64 parameter draws over a Latin hypercube, the 2nd of 4 shards (as in a Slurm array)
+  simulate testdata/lotka-volterra.json -o lv-1.parquet --samples 64 --vary alpha=0.5:2:log --shard 1/4";
+
+/// Simulate a model: kinetic ODEs (stiff or not) or an algebraic model, exact
+/// or with measurement noise and sparse sampling, for one parameter set or an
+/// ensemble of parameter draws.
+#[derive(Debug, Parser)]
+#[command(name = "simulate", version, after_help = EXAMPLE)]
+struct Args {
+    /// Model file (JSON)
+    model: PathBuf,
+    /// Output table: .parquet, or .csv; - writes Parquet to stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// End time: 101 evenly spaced output times from the start of the model's span
+    #[arg(long, value_name = "T", conflicts_with_all = ["times", "times_file"])]
+    t_end: Option<f64>,
+    /// Output times: a comma list (0,0.5,2) or a range start:stop:step
+    #[arg(long, value_name = "LIST", value_parser = parse_times_arg, conflicts_with = "times_file")]
+    times: Option<Times>,
+    /// Output times from the `t` column of a table (Parquet or CSV)
+    #[arg(long, value_name = "FILE")]
+    times_file: Option<PathBuf>,
+    /// Integrator: explicit Runge–Kutta, stiff BDF, or automatic switching
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    method: MethodArg,
+    /// Relative tolerance of the integrator
+    #[arg(long, default_value_t = 1e-6)]
+    rtol: f64,
+    /// Absolute tolerance of the integrator
+    #[arg(long, default_value_t = 1e-9)]
+    atol: f64,
+    /// Experiment: a condition of the model, or `all` for every one
+    #[arg(long, value_name = "NAME|all")]
+    condition: Option<String>,
+    /// Noise on the observables: gaussian:SIGMA, proportional:CV, lognormal:SIGMA, or `model`
+    #[arg(long, value_name = "KIND:SIGMA|model")]
+    noise: Option<String>,
+    /// Keep K random output times per observable and condition (sparse sampling)
+    #[arg(long, value_name = "K")]
+    keep: Option<usize>,
+    /// Ensemble size: parameter draws over a Latin hypercube of the --vary ranges
+    #[arg(long, value_name = "N", requires = "vary")]
+    samples: Option<usize>,
+    /// A parameter range for the ensemble (repeatable)
+    #[arg(long, value_name = "NAME=LO:HI[:log]", requires = "samples")]
+    vary: Vec<Vary>,
+    /// Input values of an algebraic model: NAME=LIST or NAME=START:STOP:STEP (repeatable; all combinations)
+    #[arg(long = "input", value_name = "NAME=VALUES")]
+    input: Vec<String>,
+    /// Input columns of an algebraic model from a table (Parquet or CSV)
+    #[arg(long, value_name = "FILE", conflicts_with = "input")]
+    inputs_file: Option<PathBuf>,
+    /// Write solver statistics and timings to this JSON file
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Clone)]
+struct Times(Vec<f64>);
+
+fn parse_times_arg(s: &str) -> Result<Times, String> {
+    parse_times(s).map(Times)
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Auto,
+    Explicit,
+    Stiff,
+}
+
+fn main() -> ExitCode {
+    main_with(|| run(Args::parse()))
+}
+
+fn run(args: Args) -> Result<()> {
+    args.common.init_threads()?;
+    let mut model = Model::from_file(&args.model)?;
+    args.common.apply_sets(&mut model)?;
+    for issue in piml_model::check_units(&model) {
+        warn(format_args!("{}: units: {issue}", args.model.display()));
+    }
+    if model.is_spatial() {
+        bail!(
+            "{}: reaction–diffusion models (with a 'space' section) are not simulated yet; this simulate handles kinetic and algebraic models",
+            args.model.display()
+        );
+    }
+
+    let conditions = select_conditions(&model, args.condition.as_deref())?;
+    let t0 = model
+        .time
+        .as_ref()
+        .and_then(|t| t.span)
+        .map_or(0.0, |s| s[0]);
+    let times = if model.is_algebraic() {
+        Vec::new()
+    } else {
+        output_times(&args, &model, t0)?
+    };
+    let inputs = if model.is_algebraic() {
+        algebraic_inputs(&args, &model)?
+    } else {
+        Vec::new()
+    };
+    let noise = match args.noise.as_deref() {
+        None => NoiseChoice::Exact,
+        Some("model") => NoiseChoice::Model,
+        Some(s) => NoiseChoice::Fixed(
+            s.parse::<NoiseSpec>()
+                .map_err(anyhow::Error::msg)
+                .context("--noise")?,
+        ),
+    };
+    let draws = match args.samples {
+        None => Vec::new(),
+        Some(0) => bail!("--samples: expected at least 1"),
+        Some(n) => latin_hypercube(
+            &args.vary,
+            n,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(args.common.seed),
+        ),
+    };
+    let method = match args.method {
+        MethodArg::Auto => Method::Auto,
+        MethodArg::Explicit => Method::Explicit,
+        MethodArg::Stiff => Method::Bdf,
+    };
+    let solver = OdeSolver::new(method)
+        .rtol(args.rtol)
+        .atol(args.atol)
+        .build()
+        .context("solver options")?;
+    let plan = Plan {
+        model: &model,
+        conditions,
+        times,
+        inputs,
+        varied: args.vary.iter().map(|v| v.name.clone()).collect(),
+        draws,
+        noise,
+        sparse: args.keep.map(|keep| Sparse { keep }),
+        solver,
+        seed: args.common.seed,
+    };
+
+    let members = args.common.shard()?.range(plan.n_members());
+    let progress = Progress::new(
+        members.len() as u64,
+        "simulate",
+        args.common.quiet || members.len() < 2,
+    );
+    let started = Instant::now();
+    let outcome = plan.run(members.clone(), &|| progress.inc())?;
+    let seconds = started.elapsed().as_secs_f64();
+    progress.finish();
+
+    let provenance = Provenance::from_env("simulate", Some(args.common.seed));
+    let mut table = outcome.table;
+    table.set_metadata(provenance.table_metadata(&model.source_json()));
+    write_table(&args.output, &table)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+
+    if let Some(path) = &args.report {
+        let steps: usize = outcome.stats.iter().map(|s| s.steps).sum();
+        let report = serde_json::json!({
+            "members": members.len(),
+            "conditions": plan.conditions.len(),
+            "rows": table.n_rows(),
+            "solve_seconds": seconds,
+            "solver": {
+                "method": format!("{:?}", args.method).to_lowercase(),
+                "rtol": args.rtol,
+                "atol": args.atol,
+                "steps": steps,
+                "rejected_steps": outcome.stats.iter().map(|s| s.rejected_steps).sum::<usize>(),
+                "rhs_evaluations": outcome.stats.iter().map(|s| s.rhs_evals).sum::<usize>(),
+                "jacobian_evaluations": outcome.stats.iter().map(|s| s.jacobian_evals).sum::<usize>(),
+                "lu_factorisations": outcome.stats.iter().map(|s| s.lu_decompositions).sum::<usize>(),
+            },
+        });
+        write_json(path, &provenance.document(&model.name, report))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `--condition`: none (the model as written), one by name, or all.
+fn select_conditions<'m>(
+    model: &'m Model,
+    choice: Option<&str>,
+) -> Result<Vec<Option<&'m piml_model::Condition>>> {
+    Ok(match choice {
+        None => vec![None],
+        Some("all") if model.conditions.is_empty() => vec![None],
+        Some("all") => model.conditions.iter().map(Some).collect(),
+        Some(name) => match model.condition(name) {
+            Some(c) => vec![Some(c)],
+            None => {
+                let hint = piml_model::did_you_mean(
+                    name,
+                    model.conditions.iter().map(|c| c.name.as_str()),
+                );
+                bail!("--condition: the model has no condition '{name}'{hint}");
+            }
+        },
+    })
+}
+
+fn output_times(args: &Args, model: &Model, t0: f64) -> Result<Vec<f64>> {
+    let even = |end: f64| -> Result<Vec<f64>> {
+        if end.is_nan() || end <= t0 {
+            bail!("--t-end: {end} is not after the start time {t0}");
+        }
+        Ok((0..=100)
+            .map(|i| t0 + (end - t0) * i as f64 / 100.0)
+            .collect())
+    };
+    if let Some(t) = &args.times {
+        return Ok(t.0.clone());
+    }
+    if let Some(end) = args.t_end {
+        return even(end);
+    }
+    if let Some(path) = &args.times_file {
+        let table = read_table(path)?;
+        let t = table
+            .f64_values("t")
+            .with_context(|| format!("--times-file {}", path.display()))?;
+        let mut t: Vec<f64> = t.into_iter().flatten().collect();
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        if t.is_empty() {
+            bail!(
+                "--times-file {}: the 't' column has no values",
+                path.display()
+            );
+        }
+        return Ok(t);
+    }
+    match model.time.as_ref().and_then(|t| t.span) {
+        Some([_, end]) => even(end),
+        None => bail!(
+            "{}: the model has no time span: give --t-end, --times or --times-file",
+            args.model.display()
+        ),
+    }
+}
+
+/// Input columns of an algebraic model: the full grid of `--input` values,
+/// or the columns of `--inputs-file`.
+fn algebraic_inputs(args: &Args, model: &Model) -> Result<Vec<Vec<f64>>> {
+    if let Some(path) = &args.inputs_file {
+        let table = read_table(path)?;
+        return model
+            .inputs
+            .iter()
+            .map(|name| {
+                let col = table
+                    .f64_values(name)
+                    .with_context(|| format!("--inputs-file {}", path.display()))?;
+                col.into_iter()
+                    .enumerate()
+                    .map(|(row, v)| {
+                        v.ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--inputs-file {}: row {}: column '{name}' is empty",
+                                path.display(),
+                                row + 1
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+    let mut given: Vec<(String, Vec<f64>)> = Vec::new();
+    for spec in &args.input {
+        let (name, values) = spec.split_once('=').with_context(|| {
+            format!("--input '{spec}': expected NAME=LIST or NAME=START:STOP:STEP")
+        })?;
+        if !model.inputs.iter().any(|i| i == name) {
+            let hint = piml_model::did_you_mean(name, model.inputs.iter().map(String::as_str));
+            bail!("--input: the model has no input '{name}'{hint}");
+        }
+        given.push((
+            name.to_string(),
+            parse_times(values)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("--input {name}"))?,
+        ));
+    }
+    let axes: Vec<&[f64]> = model
+        .inputs
+        .iter()
+        .map(|name| {
+            given
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .with_context(|| {
+                    format!("the algebraic model needs --input {name}=VALUES (or --inputs-file)")
+                })
+        })
+        .collect::<Result<_>>()?;
+    Ok(full_grid(&axes))
+}

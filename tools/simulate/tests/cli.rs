@@ -1,0 +1,337 @@
+//! `simulate` end to end: numbers against closed forms, reproducibility,
+//! ensembles and shards, noise and sparse sampling, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use piml_io::{Table, read_table};
+
+fn testdata(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn simulate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(args)
+        .output()
+        .expect("simulate runs")
+}
+
+fn run_ok(args: &[&str]) {
+    let out = simulate(args);
+    assert!(
+        out.status.success(),
+        "simulate {args:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn values(table: &Table, name: &str) -> Vec<f64> {
+    table
+        .f64_values(name)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().unwrap())
+    }
+    fn path(&self, name: &str) -> String {
+        self.0.path().join(name).to_str().unwrap().to_string()
+    }
+}
+
+#[test]
+fn michaelis_menten_matches_the_lambert_w_solution() {
+    let dir = Dir::new();
+    for method in ["explicit", "stiff", "auto"] {
+        let out = dir.path(&format!("mm-{method}.parquet"));
+        run_ok(&[
+            &testdata("mm-reduced.json"),
+            "-o",
+            &out,
+            "--times",
+            "0:30:0.5",
+            "--method",
+            method,
+            "--rtol",
+            "1e-11",
+            "--atol",
+            "1e-13",
+        ]);
+        let table = read_table(Path::new(&out)).unwrap();
+        let (t, s) = (values(&table, "t"), values(&table, "S"));
+        assert_eq!(t.len(), 61);
+        for (ti, si) in t.iter().zip(&s) {
+            let exact = piml_reference::michaelis_menten_substrate(*ti, 10.0, 1.0, 2.0);
+            // rtol 1e-11 per step accumulates over ~100 steps to well under 1e-8.
+            assert!(
+                (si - exact).abs() <= 1e-8 * exact,
+                "{method}: t={ti}: {si} vs {exact}"
+            );
+        }
+    }
+}
+
+#[test]
+fn tables_carry_their_provenance() {
+    let dir = Dir::new();
+    let out = dir.path("mm.parquet");
+    run_ok(&[
+        &testdata("mm-reduced.json"),
+        "-o",
+        &out,
+        "--t-end",
+        "5",
+        "--seed",
+        "42",
+    ]);
+    let table = read_table(Path::new(&out)).unwrap();
+    let meta = table.metadata();
+    let model: serde_json::Value = serde_json::from_str(&meta["piml.model"]).unwrap();
+    assert!(model.get("species").is_some());
+    assert_eq!(meta["piml.tool"], "simulate");
+    assert_eq!(meta["piml.seed"], "42");
+    assert!(meta["piml.command"].contains("--t-end"));
+    assert!(!meta["piml.version"].is_empty());
+    assert_eq!(values(&table, "t").len(), 101);
+}
+
+#[test]
+fn noise_and_sparse_sampling_follow_the_flags_and_the_seed() {
+    let dir = Dir::new();
+    let args = |out: &str, seed: &str| {
+        vec![
+            testdata("mm-reduced.json"),
+            "-o".into(),
+            out.to_string(),
+            "--times".into(),
+            "0:20:0.5".into(),
+            "--noise".into(),
+            "gaussian:0.05".into(),
+            "--keep".into(),
+            "7".into(),
+            "--seed".into(),
+            seed.to_string(),
+        ]
+    };
+    // The same command twice gives the same bytes (the command, output path
+    // included, is part of the file's metadata); another seed, other data.
+    let (a, c) = (dir.path("a.parquet"), dir.path("c.parquet"));
+    let run_seed = |out: &str, seed: &str| {
+        let argv = args(out, seed);
+        run_ok(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+        std::fs::read(out).unwrap()
+    };
+    let first = run_seed(&a, "3");
+    assert!(first == run_seed(&a, "3"), "same seed, same bytes");
+    run_seed(&c, "4");
+    let s_of = |p: &str| read_table(Path::new(p)).unwrap().f64_values("S").unwrap();
+    assert_ne!(s_of(&a), s_of(&c));
+    let table = read_table(Path::new(&a)).unwrap();
+    let s = table.f64_values("S").unwrap();
+    assert_eq!(s.iter().filter(|v| v.is_some()).count(), 7);
+    // Residuals against the exact solution look like N(0, 0.05²): all within 5σ.
+    for (t, v) in values(&table, "t").iter().zip(&s) {
+        let exact = piml_reference::michaelis_menten_substrate(*t, 10.0, 1.0, 2.0);
+        assert!((v.unwrap() - exact).abs() < 0.25);
+    }
+}
+
+#[test]
+fn ensembles_are_identical_across_threads_and_shards() {
+    let dir = Dir::new();
+    let base = |out: &str| {
+        vec![
+            testdata("lotka-volterra.json"),
+            "-o".into(),
+            out.to_string(),
+            "--t-end".into(),
+            "10".into(),
+            "--samples".into(),
+            "12".into(),
+            "--vary".into(),
+            "alpha=0.5:2:log".into(),
+            "--noise".into(),
+            "proportional:0.05".into(),
+            "--seed".into(),
+            "9".into(),
+        ]
+    };
+    let run_with = |out: &str, extra: &[&str]| {
+        let mut argv = base(out);
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        run_ok(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+        std::fs::read(out).unwrap()
+    };
+    let t1 = dir.path("t1.parquet");
+    let one = run_with(&t1, &["--threads", "1"]);
+    assert!(
+        one == run_with(&t1, &["--threads", "1"]),
+        "same command, same bytes"
+    );
+    let two = run_with(&t1, &["--threads", "2"]);
+    assert!(
+        two == run_with(&t1, &["--threads", "2"]),
+        "same command on 2 threads, same bytes"
+    );
+    // Across thread counts only the recorded command differs.
+    let without_command = |bytes: Vec<u8>| {
+        let path = dir.path("probe.parquet");
+        std::fs::write(&path, bytes).unwrap();
+        let mut table = read_table(Path::new(&path)).unwrap();
+        let mut meta = table.metadata().clone();
+        meta.remove("piml.command");
+        table.set_metadata(meta);
+        table
+    };
+    assert!(
+        without_command(one) == without_command(two),
+        "1 and 2 threads give the same table"
+    );
+    let whole = read_table(Path::new(&t1)).unwrap();
+    assert_eq!(whole.i64_column("sample").unwrap().iter().max(), Some(&11));
+    // Three shards concatenate to the whole run, row for row.
+    let mut rows = Vec::new();
+    for i in 0..3 {
+        let out = dir.path(&format!("s{i}.parquet"));
+        run_with(&out, &["--shard", &format!("{i}/3")]);
+        let part = read_table(Path::new(&out)).unwrap();
+        rows.extend(part.f64_values("prey").unwrap());
+    }
+    assert_eq!(rows, whole.f64_values("prey").unwrap());
+    // Slurm's array variables choose the shard when --shard is absent.
+    let out = dir.path("slurm.parquet");
+    let mut argv = base(&out);
+    argv.push("--quiet".into());
+    let status = Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(&argv)
+        .env("SLURM_ARRAY_TASK_ID", "2")
+        .env("SLURM_ARRAY_TASK_COUNT", "3")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let slurm = read_table(Path::new(&out)).unwrap();
+    let shard = read_table(Path::new(&dir.path("s2.parquet"))).unwrap();
+    assert_eq!(
+        slurm.f64_values("prey").unwrap(),
+        shard.f64_values("prey").unwrap()
+    );
+    assert_eq!(
+        slurm.i64_column("sample").unwrap(),
+        shard.i64_column("sample").unwrap()
+    );
+}
+
+#[test]
+fn conditions_label_their_rows() {
+    let dir = Dir::new();
+    let out = dir.path("c.parquet");
+    run_ok(&[
+        &testdata("mm-reduced.json"),
+        "-o",
+        &out,
+        "--times",
+        "0,1,2",
+        "--condition",
+        "all",
+    ]);
+    let table = read_table(Path::new(&out)).unwrap();
+    let labels = table.utf8_column("condition").unwrap();
+    assert_eq!(labels.len(), 3 * table_conditions());
+    assert!(labels.iter().all(Option::is_some));
+}
+
+/// How many conditions testdata/mm-reduced.json declares.
+fn table_conditions() -> usize {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("mm-reduced.json")).unwrap())
+            .unwrap();
+    doc["conditions"].as_object().map_or(1, |c| c.len().max(1))
+}
+
+#[test]
+fn algebraic_models_evaluate_on_an_input_grid() {
+    let dir = Dir::new();
+    let out = dir.path("v.csv");
+    run_ok(&[
+        &testdata("algebraic-mm.json"),
+        "-o",
+        &out,
+        "--input",
+        "S=0:10:0.5",
+    ]);
+    let table = read_table(Path::new(&out)).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("algebraic-mm.json")).unwrap())
+            .unwrap();
+    let p = |n: &str| doc["parameters"][n]["value"].as_f64().unwrap();
+    for (s, v) in values(&table, "S").iter().zip(values(&table, "v")) {
+        assert!((v - p("Vmax") * s / (p("Km") + s)).abs() <= 1e-15 * v.abs().max(1.0));
+    }
+}
+
+#[test]
+fn a_failed_integration_exits_1_and_says_when() {
+    let dir = Dir::new();
+    let model = dir.path("blowup.json");
+    std::fs::write(
+        &model,
+        r#"{"species": {"u": {"initial": 1}}, "parameters": {"a": 1}, "rates": {"u": "a*u^2"}}"#,
+    )
+    .unwrap();
+    let out = dir.path("o.parquet");
+    let result = simulate(&[
+        &model, "-o", &out, "--times", "0,0.5,2", "--method", "stiff",
+    ]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a=1"),
+        "names the parameter values: {stderr}"
+    );
+    assert!(
+        stderr.contains("t = 0.99") || stderr.contains("t = 1"),
+        "says when: {stderr}"
+    );
+    assert!(!PathBuf::from(&out).exists());
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args([
+            &testdata("lotka-volterra.json"),
+            "-o",
+            "-",
+            "--times",
+            "0:1000:0.01",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
