@@ -47,7 +47,14 @@ pub fn main_with(run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            // Causes whose text their parent's message already quotes add nothing.
+            let mut chain: Vec<String> = Vec::new();
+            for cause in err.chain() {
+                let text = cause.to_string();
+                if !chain.last().is_some_and(|parent| parent.contains(&text)) {
+                    chain.push(text);
+                }
+            }
             let prefix = if std::io::stderr().is_terminal() {
                 "\x1b[1;31merror\x1b[0m"
             } else {

@@ -15,6 +15,31 @@ pub(crate) fn is_std_stream(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// Checks, before any work is done, that an output can be written at `path`:
+/// its directory exists and is a directory (`-`, stdout, always can).
+pub fn check_output_path(path: &Path) -> Result<()> {
+    if is_std_stream(path) {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let problem = if !dir.exists() {
+        io::ErrorKind::NotFound
+    } else if !dir.is_dir() {
+        io::ErrorKind::NotADirectory
+    } else if path.is_dir() {
+        io::ErrorKind::IsADirectory
+    } else {
+        return Ok(());
+    };
+    Err(Error::OutputPath {
+        file: path.to_path_buf(),
+        source: describe_dir_error(dir, io::Error::from(problem)),
+    })
+}
+
 /// Writes through `write` into a temporary file in `path`'s directory and
 /// renames it to `path` after a complete, successful write; `-` writes to
 /// stdout instead.
@@ -59,7 +84,7 @@ where
         .tempfile_in(dir)
         .map_err(|source| Error::OutputPath {
             file: path.to_path_buf(),
-            source,
+            source: describe_dir_error(dir, source),
         })?;
 
     let mut out = BufWriter::new(temp);
@@ -71,4 +96,17 @@ where
         source: e.error,
     })?;
     Ok(())
+}
+
+/// Says what is wrong with the output directory in the user's terms; the
+/// temporary file's own name is an implementation detail.
+fn describe_dir_error(dir: &Path, source: io::Error) -> io::Error {
+    let what = match source.kind() {
+        io::ErrorKind::NotFound => "no such directory",
+        io::ErrorKind::PermissionDenied => "no permission to write in",
+        io::ErrorKind::NotADirectory => "not a directory:",
+        io::ErrorKind::IsADirectory => "the output is a directory in",
+        _ => return source,
+    };
+    io::Error::new(source.kind(), format!("{what} '{}'", dir.display()))
 }

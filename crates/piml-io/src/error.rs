@@ -155,6 +155,6 @@ fn listed(names: &[String]) -> String {
     if names.is_empty() {
         "no columns".to_string()
     } else {
-        format!("columns {}", names.join(", "))
+        format!("column{} {}", plural(names.len()), names.join(", "))
     }
 }

@@ -3,10 +3,10 @@
 /// What is wrong with a model file or a model override.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{file}: {source}")]
+    #[error("{file}: {reason}")]
     Read {
         file: String,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{file}: not valid JSON: {message}")]
     Syntax { file: String, message: String },

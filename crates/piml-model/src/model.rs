@@ -154,9 +154,9 @@ impl Model {
     /// Reads and validates a model file; errors name the file and the field.
     pub fn from_file(path: &Path) -> Result<Model, Error> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| Error::Read {
             file: file.clone(),
-            source,
+            reason,
         })?;
         Model::from_json_str(&text, &file)
     }

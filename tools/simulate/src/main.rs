@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, Progress, main_with, parse_times, warn};
-use piml_io::{Provenance, read_table, write_json, write_table};
+use piml_io::{Provenance, check_output_path, read_table, write_json, write_table};
 use piml_model::Model;
 use piml_ode::{Method, OdeSolver};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, full_grid, latin_hypercube};
@@ -29,7 +29,7 @@ Examples:
 /// or with measurement noise and sparse sampling, for one parameter set or an
 /// ensemble of parameter draws.
 #[derive(Debug, Parser)]
-#[command(name = "simulate", version, after_help = EXAMPLE)]
+#[command(name = "simulate", version, after_help = EXAMPLE, allow_negative_numbers = true)]
 struct Args {
     /// Model file (JSON)
     model: PathBuf,
@@ -40,7 +40,7 @@ struct Args {
     #[arg(long, value_name = "T", conflicts_with_all = ["times", "times_file"])]
     t_end: Option<f64>,
     /// Output times: a comma list (0,0.5,2) or a range start:stop:step
-    #[arg(long, value_name = "LIST", value_parser = parse_times_arg, conflicts_with = "times_file")]
+    #[arg(long, value_name = "LIST", value_parser = parse_times_arg, conflicts_with = "times_file", allow_hyphen_values = true)]
     times: Option<Times>,
     /// Output times from the `t` column of a table (Parquet or CSV)
     #[arg(long, value_name = "FILE")]
@@ -102,6 +102,9 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<()> {
     args.common.init_threads()?;
+    for output in std::iter::once(&args.output).chain(&args.report) {
+        check_output_path(output)?;
+    }
     let mut model = Model::from_file(&args.model)?;
     args.common.apply_sets(&mut model)?;
     for issue in piml_model::check_units(&model) {
@@ -114,6 +117,7 @@ fn run(args: Args) -> Result<()> {
         );
     }
 
+    check_flags_fit(&args, &model)?;
     let conditions = select_conditions(&model, args.condition.as_deref())?;
     let t0 = model
         .time
@@ -185,8 +189,7 @@ fn run(args: Args) -> Result<()> {
     let provenance = Provenance::from_env("simulate", Some(args.common.seed));
     let mut table = outcome.table;
     table.set_metadata(provenance.table_metadata(&model.source_json()));
-    write_table(&args.output, &table)
-        .with_context(|| format!("writing {}", args.output.display()))?;
+    write_table(&args.output, &table)?;
 
     if let Some(path) = &args.report {
         let steps: usize = outcome.stats.iter().map(|s| s.steps).sum();
@@ -206,8 +209,23 @@ fn run(args: Args) -> Result<()> {
                 "lu_factorisations": outcome.stats.iter().map(|s| s.lu_decompositions).sum::<usize>(),
             },
         });
-        write_json(path, &provenance.document(&model.name, report))
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_json(path, &provenance.document(&model.name, report))?;
+    }
+    Ok(())
+}
+
+/// Rejects flags that do not apply to the kind of model, rather than ignoring them.
+fn check_flags_fit(args: &Args, model: &Model) -> Result<()> {
+    let timed = args.t_end.is_some() || args.times.is_some() || args.times_file.is_some();
+    if model.is_algebraic() && timed {
+        bail!(
+            "--t-end, --times and --times-file apply to kinetic models; this algebraic model takes --input or --inputs-file"
+        );
+    }
+    if !model.is_algebraic() && (!args.input.is_empty() || args.inputs_file.is_some()) {
+        bail!(
+            "--input and --inputs-file apply to algebraic models (with 'inputs'); this model is kinetic"
+        );
     }
     Ok(())
 }
@@ -251,9 +269,7 @@ fn output_times(args: &Args, model: &Model, t0: f64) -> Result<Vec<f64>> {
     }
     if let Some(path) = &args.times_file {
         let table = read_table(path)?;
-        let t = table
-            .f64_values("t")
-            .with_context(|| format!("--times-file {}", path.display()))?;
+        let t = table.f64_values("t").context("--times-file")?;
         let mut t: Vec<f64> = t.into_iter().flatten().collect();
         t.sort_by(f64::total_cmp);
         t.dedup();
@@ -283,9 +299,7 @@ fn algebraic_inputs(args: &Args, model: &Model) -> Result<Vec<Vec<f64>>> {
             .inputs
             .iter()
             .map(|name| {
-                let col = table
-                    .f64_values(name)
-                    .with_context(|| format!("--inputs-file {}", path.display()))?;
+                let col = table.f64_values(name).context("--inputs-file")?;
                 col.into_iter()
                     .enumerate()
                     .map(|(row, v)| {
