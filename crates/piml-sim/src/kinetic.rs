@@ -68,3 +68,40 @@ pub fn solve_kinetics(
         stats: solution.stats,
     })
 }
+
+/// Species trajectories with their forward sensitivities ∂y/∂p.
+#[derive(Debug, Clone)]
+pub struct SensitivityTrajectory {
+    pub t: Vec<f64>,
+    pub species: Vec<Vec<f64>>,
+    /// One n×np matrix per output time: entry (i, j) is ∂y_i/∂p_j, for every
+    /// parameter of the model in declaration order.
+    pub sensitivities: Vec<DMatrix<f64>>,
+    pub stats: piml_ode::Stats,
+}
+
+/// Integrates the kinetic equations together with the sensitivities to
+/// every parameter. Parameters that set initial values (`"initial": "S0"`)
+/// get their sensitivities from the exact ∂y0/∂p.
+pub fn solve_kinetics_sensitivities(
+    kinetics: &Kinetics,
+    params: &[f64],
+    t0: f64,
+    times: &[f64],
+    solver: &OdeSolver,
+) -> Result<SensitivityTrajectory, piml_ode::Error> {
+    let (n, np) = (kinetics.n_species(), kinetics.n_parameters());
+    let mut y0 = vec![0.0; n];
+    kinetics.initial(params, &mut y0);
+    let mut s0 = DMatrix::zeros(n, np);
+    kinetics.initial_jacobian_p(params, s0.as_mut_slice());
+    let system = KineticSystem { kinetics, params };
+    let solution = solver.solve_sensitivities(&system, t0, &y0, &s0, times)?;
+    let species = (0..n).map(|i| solution.y.iter().map(|row| row[i]).collect()).collect();
+    Ok(SensitivityTrajectory {
+        t: solution.t,
+        species,
+        sensitivities: solution.s,
+        stats: solution.stats,
+    })
+}

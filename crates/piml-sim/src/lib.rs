@@ -12,6 +12,8 @@ mod plan;
 
 pub use design::{Vary, full_grid, latin_hypercube};
 pub use error::Error;
-pub use kinetic::{KineticSystem, Trajectory, solve_kinetics};
+pub use kinetic::{
+    KineticSystem, SensitivityTrajectory, Trajectory, solve_kinetics, solve_kinetics_sensitivities,
+};
 pub use noise::{NoiseSpec, member_rng};
 pub use plan::{NoiseChoice, Outcome, Plan, Sparse};

@@ -335,3 +335,25 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn inconsistent_units_are_warned_about_not_refused() {
+    let dir = Dir::new();
+    let model = dir.path("units.json");
+    // Vmax in uM/s while the model's time is in minutes: a factor 60.
+    std::fs::write(
+        &model,
+        r#"{"time": {"units": "min"}, "species": {"S": {"units": "uM", "initial": 10}},
+            "parameters": {"Vmax": {"value": 1, "units": "uM/s"}, "Km": {"value": 2, "units": "uM"}},
+            "rates": {"S": "-mm(S, Vmax, Km)"}}"#,
+    )
+    .unwrap();
+    let out = dir.path("o.parquet");
+    let result = simulate(&[&model, "-o", &out, "--times", "0,1"]);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("rates.S") && stderr.contains("60 times"),
+        "{stderr}"
+    );
+}
