@@ -97,7 +97,9 @@ pub fn solve_kinetics_sensitivities(
     kinetics.initial_jacobian_p(params, s0.as_mut_slice());
     let system = KineticSystem { kinetics, params };
     let solution = solver.solve_sensitivities(&system, t0, &y0, &s0, times)?;
-    let species = (0..n).map(|i| solution.y.iter().map(|row| row[i]).collect()).collect();
+    let species = (0..n)
+        .map(|i| solution.y.iter().map(|row| row[i]).collect())
+        .collect();
     Ok(SensitivityTrajectory {
         t: solution.t,
         species,

@@ -9,7 +9,12 @@ use piml_ode::{Method, OdeSolver};
 use piml_sim::{solve_kinetics, solve_kinetics_sensitivities};
 
 fn model(name: &str) -> Model {
-    Model::from_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(name)).unwrap()
+    Model::from_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// Central differences with a relative step of 1e-4: truncation error
@@ -18,7 +23,11 @@ fn model(name: &str) -> Model {
 fn check_against_finite_differences(m: &Model, method: Method, times: &[f64]) {
     let kinetics = Kinetics::new(m).unwrap();
     let p = m.parameter_values();
-    let solver = OdeSolver::new(method).rtol(1e-11).atol(1e-13).build().unwrap();
+    let solver = OdeSolver::new(method)
+        .rtol(1e-11)
+        .atol(1e-13)
+        .build()
+        .unwrap();
     let exact = solve_kinetics_sensitivities(&kinetics, &p, 0.0, times, &solver).unwrap();
     for j in 0..p.len() {
         let h = 1e-4 * p[j].abs().max(1e-3);
@@ -29,8 +38,9 @@ fn check_against_finite_differences(m: &Model, method: Method, times: &[f64]) {
         };
         let (plus, minus) = (at(h), at(-h));
         for (k, _) in times.iter().enumerate() {
-            let fd: Vec<f64> =
-                (0..kinetics.n_species()).map(|i| (plus.species[i][k] - minus.species[i][k]) / (2.0 * h)).collect();
+            let fd: Vec<f64> = (0..kinetics.n_species())
+                .map(|i| (plus.species[i][k] - minus.species[i][k]) / (2.0 * h))
+                .collect();
             let scale = fd.iter().fold(1e-12_f64, |a, v| a.max(v.abs()));
             for (i, fd_i) in fd.iter().enumerate() {
                 let s = exact.sensitivities[k][(i, j)];
