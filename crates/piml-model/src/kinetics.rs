@@ -123,12 +123,13 @@ pub struct Observation {
 
 impl Observation {
     /// Observables of `model` as functions of columns: species, then
-    /// algebraic inputs, then parameters, then t.
+    /// algebraic inputs, then parameters, then t, then the space coordinates.
     pub fn new(model: &Model) -> Observation {
         let mut inputs: Vec<String> = model.species.iter().map(|s| s.name.clone()).collect();
         inputs.extend(model.inputs.iter().cloned());
         inputs.extend(model.parameters.iter().map(|p| p.name.clone()));
         inputs.push("t".into());
+        inputs.extend(model.space.iter().map(|(axis, _)| axis.clone()));
         let exprs: Vec<Expr> = model.observables.iter().map(|o| o.expr.clone()).collect();
         Observation {
             names: model.observables.iter().map(|o| o.name.clone()).collect(),
@@ -141,13 +142,21 @@ impl Observation {
     }
 
     /// Evaluates every observable on columns. `state` holds the species (or
-    /// the algebraic inputs) column by column; parameters are constants.
-    pub fn eval_columns(&self, state: &[&[f64]], p: &[f64], t: &[f64]) -> Vec<Vec<f64>> {
+    /// the algebraic inputs) column by column, `coords` the space coordinates
+    /// of a spatial model (none otherwise); parameters are constants.
+    pub fn eval_columns(
+        &self,
+        state: &[&[f64]],
+        p: &[f64],
+        t: &[f64],
+        coords: &[&[f64]],
+    ) -> Vec<Vec<f64>> {
         let rows = t.len();
         let p_cols: Vec<Vec<f64>> = p.iter().map(|v| vec![*v; rows]).collect();
         let mut inputs: Vec<&[f64]> = state.to_vec();
         inputs.extend(p_cols.iter().map(Vec::as_slice));
         inputs.push(t);
+        inputs.extend_from_slice(coords);
         let mut out = vec![Vec::new(); self.names.len()];
         self.tape.eval_columns(&inputs, &mut out);
         out

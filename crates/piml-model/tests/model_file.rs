@@ -223,3 +223,17 @@ fn bad_documents_name_the_field() {
         );
     }
 }
+
+#[test]
+fn observables_of_spatial_models_see_the_coordinates() {
+    let doc = FISHER.replace(
+        r#""observables": { "u": { "expr": "u""#,
+        r#""observables": { "w": { "expr": "u * exp(-x/1000)""#,
+    );
+    let m = Model::from_json_str(&doc, "f.json").unwrap();
+    let obs = piml_model::Observation::new(&m);
+    let (u, t, x) = ([1e-3, 2e-3], [0.0, 1.0], [0.0, 1000.0]);
+    let out = obs.eval_columns(&[&u], &m.parameter_values(), &t, &[&x]);
+    assert_eq!(out[0][0], 1e-3);
+    assert!((out[0][1] - 2e-3 * (-1.0f64).exp()).abs() < 1e-18);
+}

@@ -243,7 +243,9 @@ impl Plan<'_> {
         let rows = state.first().map_or(self.times.len(), Vec::len);
         let t_col = coords.first().cloned().unwrap_or_else(|| vec![0.0; rows]);
         let state_refs: Vec<&[f64]> = state.iter().map(Vec::as_slice).collect();
-        let observed = prep.observation.eval_columns(&state_refs, &params, &t_col);
+        let observed = prep
+            .observation
+            .eval_columns(&state_refs, &params, &t_col, &[]);
         let mut rng = member_rng(self.seed, m, c);
 
         let values: Vec<Vec<Option<f64>>> = match &self.noise {
