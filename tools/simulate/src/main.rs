@@ -20,10 +20,12 @@ Examples:
       --noise proportional:0.02 --keep 8 --seed 1
 
   # Robertson's stiff kinetics to t = 1e11 at tight tolerances
-  simulate testdata/robertson.json -o rob.parquet --times 0,1,1e3,1e11 --method stiff --rtol 1e-10 --atol 1e-14
+  simulate testdata/robertson.json -o rob.parquet --times 0,1,1e3,1e11 \\
+      --method stiff --rtol 1e-10 --atol 1e-14
 
   # 64 parameter draws over a Latin hypercube, the 2nd of 4 shards (as in a Slurm array)
-  simulate testdata/lotka-volterra.json -o lv-1.parquet --samples 64 --vary alpha=0.5:2:log --shard 1/4";
+  simulate testdata/lotka-volterra.json -o lv-1.parquet --samples 64 \\
+      --vary alpha=0.5:2:log --shard 1/4";
 
 /// Simulate a model: kinetic ODEs (stiff or not) or an algebraic model, exact
 /// or with measurement noise and sparse sampling, for one parameter set or an
@@ -49,10 +51,10 @@ struct Args {
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
     /// Relative tolerance of the integrator
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value = "1e-6")]
     rtol: f64,
     /// Absolute tolerance of the integrator
-    #[arg(long, default_value_t = 1e-9)]
+    #[arg(long, default_value = "1e-9")]
     atol: f64,
     /// Experiment: a condition of the model, or `all` for every one
     #[arg(long, value_name = "NAME|all")]
