@@ -229,6 +229,8 @@ impl Plan<'_> {
 
     fn member(&self, m: usize, c: usize, prep: &Prepared) -> Result<Block, Error> {
         let params = self.member_params(m, prep);
+        // Coordinates: the output times of a kinetic model, the input columns
+        // of an algebraic one (which are also its state).
         let (coords, state, stats) = match &prep.kinetics {
             Some(k) => {
                 let traj = solve_kinetics(k, &params, self.t0(), &self.times, &self.solver)
@@ -238,30 +240,31 @@ impl Plan<'_> {
                     })?;
                 (vec![traj.t], traj.species, Some(traj.stats))
             }
-            None => (Vec::new(), self.inputs.clone(), None),
+            None => (self.inputs.clone(), self.inputs.clone(), None),
         };
-        let rows = state.first().map_or(self.times.len(), Vec::len);
-        let t_col = coords.first().cloned().unwrap_or_else(|| vec![0.0; rows]);
+        let rows = coords.first().map_or(0, Vec::len);
+        let t_col = match prep.kinetics {
+            Some(_) => coords[0].clone(),
+            None => vec![0.0; rows],
+        };
         let state_refs: Vec<&[f64]> = state.iter().map(Vec::as_slice).collect();
         let observed = prep
             .observation
             .eval_columns(&state_refs, &params, &t_col, &[]);
-        let mut rng = member_rng(self.seed, m, c);
+        let exact = |col: &Vec<f64>| col.iter().copied().map(Some).collect::<Vec<_>>();
 
-        let values: Vec<Vec<Option<f64>>> = match &self.noise {
+        let mut rng = member_rng(self.seed, m, c);
+        let mut values: Vec<Vec<Option<f64>>> = match &self.noise {
             NoiseChoice::Exact => {
-                let species_names = self.model.species_names();
-                let mut v: Vec<Vec<Option<f64>>> = state
+                let species = self.model.species_names();
+                let extra = self.model.observables.iter().zip(&observed);
+                let extra = extra.filter(|(o, _)| !species.contains(&o.name.as_str()));
+                state
                     .iter()
-                    .take(species_names.len())
-                    .map(|col| col.iter().copied().map(Some).collect())
-                    .collect();
-                for (o, col) in self.model.observables.iter().zip(&observed) {
-                    if !species_names.contains(&o.name.as_str()) {
-                        v.push(col.iter().copied().map(Some).collect());
-                    }
-                }
-                v
+                    .take(species.len())
+                    .chain(extra.map(|(_, col)| col))
+                    .map(exact)
+                    .collect()
             }
             choice => self
                 .model
@@ -273,29 +276,20 @@ impl Plan<'_> {
                         NoiseChoice::Fixed(s) => *s,
                         _ => self.model_noise(o, &params),
                     };
-                    let mut noisy: Vec<Option<f64>> =
-                        col.iter().map(|f| Some(spec.draw(*f, &mut rng))).collect();
-                    if let Some(sparse) = self.sparse {
-                        keep_random(&mut noisy, sparse.keep, &mut rng);
-                    }
-                    noisy
+                    col.iter().map(|f| Some(spec.draw(*f, &mut rng))).collect()
                 })
                 .collect(),
         };
+        if let Some(sparse) = self.sparse {
+            for col in &mut values {
+                keep_random(col, sparse.keep, &mut rng);
+            }
+        }
         let mut block = Block {
-            coords: if prep.kinetics.is_some() {
-                coords
-            } else {
-                self.inputs.clone()
-            },
+            coords,
             values,
             stats,
         };
-        if self.sparse.is_some() && self.noise == NoiseChoice::Exact {
-            for col in &mut block.values {
-                keep_random(col, self.sparse.map_or(0, |s| s.keep), &mut rng);
-            }
-        }
         drop_empty_rows(&mut block);
         Ok(block)
     }
@@ -401,13 +395,10 @@ fn drop_empty_rows(block: &mut Block) {
     if keep.iter().all(|k| *k) {
         return;
     }
-    let filter = |col: &mut Vec<f64>| {
-        let mut it = keep.iter();
-        col.retain(|_| *it.next().unwrap_or(&true));
-    };
-    block.coords.iter_mut().for_each(filter);
-    for col in &mut block.values {
-        let mut it = keep.iter();
-        col.retain(|_| *it.next().unwrap_or(&true));
+    fn retain<T>(col: &mut Vec<T>, keep: &[bool]) {
+        let mut kept = keep.iter();
+        col.retain(|_| *kept.next().unwrap_or(&true));
     }
+    block.coords.iter_mut().for_each(|col| retain(col, &keep));
+    block.values.iter_mut().for_each(|col| retain(col, &keep));
 }
