@@ -25,6 +25,17 @@ pub struct CommonArgs {
     pub set: Vec<(String, f64)>,
 }
 
+/// Reads a model file; `-` reads the model from stdin.
+pub fn read_model(path: &std::path::Path) -> Result<Model> {
+    if path.as_os_str() != "-" {
+        return Ok(Model::from_file(path)?);
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .context("reading the model from stdin")?;
+    Ok(Model::from_json_str(&text, "<stdin>")?)
+}
+
 /// Parses `name=value` with a numeric value.
 pub fn parse_assignment(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s

@@ -8,7 +8,7 @@ mod progress;
 mod shard;
 mod times;
 
-pub use common::{CommonArgs, parse_assignment};
+pub use common::{CommonArgs, parse_assignment, read_model};
 pub use exit::{ComputationFailed, main_with, warn};
 pub use progress::Progress;
 pub use shard::Shard;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
-use piml_cli::{CommonArgs, Progress, main_with, parse_times, warn};
+use piml_cli::{CommonArgs, Progress, main_with, parse_times, read_model, warn};
 use piml_io::{Provenance, check_output_path, read_table, write_json, write_table};
 use piml_model::Model;
 use piml_ode::{Method, OdeSolver};
@@ -33,7 +33,7 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "simulate", version, after_help = EXAMPLE, allow_negative_numbers = true)]
 struct Args {
-    /// Model file (JSON)
+    /// Model file (JSON); - reads it from stdin
     model: PathBuf,
     /// Output table: .parquet, or .csv; - writes Parquet to stdout
     #[arg(short, long, value_name = "FILE")]
@@ -107,7 +107,7 @@ fn run(args: Args) -> Result<()> {
     for output in std::iter::once(&args.output).chain(&args.report) {
         check_output_path(output)?;
     }
-    let mut model = Model::from_file(&args.model)?;
+    let mut model = read_model(&args.model)?;
     args.common.apply_sets(&mut model)?;
     for issue in piml_model::check_units(&model) {
         warn(format_args!("{}: units: {issue}", args.model.display()));

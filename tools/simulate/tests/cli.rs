@@ -357,3 +357,25 @@ fn inconsistent_units_are_warned_about_not_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_model_can_come_from_stdin_and_the_table_go_to_stdout() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(["-", "-o", "-", "--times", "0,1,2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let model = std::fs::read(testdata("mm-reduced.json")).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &model).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = piml_io::read_table_from(&out.stdout[..], Path::new("<stdout>")).unwrap();
+    assert_eq!(values(&table, "t"), vec![0.0, 1.0, 2.0]);
+    assert_eq!(values(&table, "S")[0], 10.0);
+}
