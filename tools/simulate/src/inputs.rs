@@ -1,0 +1,143 @@
+//! What to simulate, from the flags: conditions, output times, inputs of
+//! algebraic models — each checked against the model.
+
+use anyhow::{Context, Result, bail};
+use piml_cli::parse_times;
+use piml_io::read_table;
+use piml_model::{Condition, Model};
+use piml_sim::full_grid;
+
+use crate::Args;
+
+/// Rejects flags that do not apply to the kind of model, rather than ignoring them.
+pub(crate) fn check_flags_fit(args: &Args, model: &Model) -> Result<()> {
+    let timed = args.t_end.is_some() || args.times.is_some() || args.times_file.is_some();
+    if model.is_algebraic() && timed {
+        bail!(
+            "--t-end, --times and --times-file apply to kinetic models; this algebraic model takes --input or --inputs-file"
+        );
+    }
+    if !model.is_algebraic() && (!args.input.is_empty() || args.inputs_file.is_some()) {
+        bail!(
+            "--input and --inputs-file apply to algebraic models (with 'inputs'); this model is kinetic"
+        );
+    }
+    Ok(())
+}
+
+/// `--condition`: none (the model as written), one by name, or all.
+pub(crate) fn select_conditions<'m>(
+    model: &'m Model,
+    choice: Option<&str>,
+) -> Result<Vec<Option<&'m Condition>>> {
+    Ok(match choice {
+        None => vec![None],
+        Some("all") if model.conditions.is_empty() => vec![None],
+        Some("all") => model.conditions.iter().map(Some).collect(),
+        Some(name) => match model.condition(name) {
+            Some(c) => vec![Some(c)],
+            None => {
+                let hint = piml_model::did_you_mean(
+                    name,
+                    model.conditions.iter().map(|c| c.name.as_str()),
+                );
+                bail!("--condition: the model has no condition '{name}'{hint}");
+            }
+        },
+    })
+}
+
+pub(crate) fn output_times(args: &Args, model: &Model, t0: f64) -> Result<Vec<f64>> {
+    let even = |end: f64| -> Result<Vec<f64>> {
+        if end.is_nan() || end <= t0 {
+            bail!("--t-end: {end} is not after the start time {t0}");
+        }
+        Ok((0..=100)
+            .map(|i| t0 + (end - t0) * i as f64 / 100.0)
+            .collect())
+    };
+    if let Some(t) = &args.times {
+        return Ok(t.0.clone());
+    }
+    if let Some(end) = args.t_end {
+        return even(end);
+    }
+    if let Some(path) = &args.times_file {
+        let table = read_table(path)?;
+        let t = table.f64_values("t").context("--times-file")?;
+        let mut t: Vec<f64> = t.into_iter().flatten().collect();
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        if t.is_empty() {
+            bail!(
+                "--times-file {}: the 't' column has no values",
+                path.display()
+            );
+        }
+        return Ok(t);
+    }
+    match model.time.as_ref().and_then(|t| t.span) {
+        Some([_, end]) => even(end),
+        None => bail!(
+            "{}: the model has no time span: give --t-end, --times or --times-file",
+            args.model.display()
+        ),
+    }
+}
+
+/// Input columns of an algebraic model: the full grid of `--input` values,
+/// or the columns of `--inputs-file`.
+pub(crate) fn algebraic_inputs(args: &Args, model: &Model) -> Result<Vec<Vec<f64>>> {
+    if let Some(path) = &args.inputs_file {
+        let table = read_table(path)?;
+        return model
+            .inputs
+            .iter()
+            .map(|name| {
+                let col = table.f64_values(name).context("--inputs-file")?;
+                col.into_iter()
+                    .enumerate()
+                    .map(|(row, v)| {
+                        v.ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--inputs-file {}: row {}: column '{name}' is empty",
+                                path.display(),
+                                row + 1
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+    let mut given: Vec<(String, Vec<f64>)> = Vec::new();
+    for spec in &args.input {
+        let (name, values) = spec.split_once('=').with_context(|| {
+            format!("--input '{spec}': expected NAME=LIST or NAME=START:STOP:STEP")
+        })?;
+        if !model.inputs.iter().any(|i| i == name) {
+            let hint = piml_model::did_you_mean(name, model.inputs.iter().map(String::as_str));
+            bail!("--input: the model has no input '{name}'{hint}");
+        }
+        given.push((
+            name.to_string(),
+            parse_times(values)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("--input {name}"))?,
+        ));
+    }
+    let axes: Vec<&[f64]> = model
+        .inputs
+        .iter()
+        .map(|name| {
+            given
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_slice())
+                .with_context(|| {
+                    format!("the algebraic model needs --input {name}=VALUES (or --inputs-file)")
+                })
+        })
+        .collect::<Result<_>>()?;
+    Ok(full_grid(&axes))
+}
