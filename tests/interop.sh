@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every table simulate writes opens unchanged in pyarrow, pandas, polars and
+# Every table the tools write opens unchanged in pyarrow, pandas, polars and
 # DuckDB, with the expected columns, row counts and the model in its metadata.
 # Run by `make test` with PYTHON (the test venv) and BIN (the built binaries).
 set -euo pipefail
@@ -12,23 +12,26 @@ trap 'rm -rf "$out"' EXIT
 passed=0
 failed=0
 
-expect() { # expect NAME COLUMNS ROWS -- simulate args...
-    local name=$1 columns=$2 rows=$3
-    shift 4
-    if "$BIN/simulate" "$@" -o "$out/$name.parquet" --quiet && $check "$out/$name.parquet" "$columns" --rows "$rows"; then
+expect() { # expect NAME COLUMNS ROWS -- TOOL args...
+    local name=$1 columns=$2 rows=$3 tool=$5
+    shift 5
+    if "$BIN/$tool" "$@" -o "$out/$name.parquet" --quiet && $check "$out/$name.parquet" "$columns" --rows "$rows"; then
         passed=$((passed + 1))
     else
-        echo "FAILED: $name: simulate $*" >&2
+        echo "FAILED: $name: $tool $*" >&2
         failed=$((failed + 1))
     fi
 }
 
-expect mm-exact t,S 41 -- testdata/mm-reduced.json --times 0:20:0.5
-expect mm-sparse t,S 8 -- testdata/mm-reduced.json --times 0:20:0.5 --noise proportional:0.02 --keep 8 --seed 1
-expect robertson t,y1,y2,y3 4 -- testdata/robertson.json --times 0,1,1e5,1e11 --method stiff
-expect lv-ensemble t,sample,prey,predator 44 -- testdata/lotka-volterra.json --times 0:10:1 --samples 4 --vary alpha=0.5:2:log
-expect conditions t,condition,S 6 -- testdata/mm-reduced.json --times 0,5 --condition all
-expect algebraic S,v 21 -- testdata/algebraic-mm.json --input S=0:10:0.5
+expect mm-exact t,S 41 -- simulate testdata/mm-reduced.json --times 0:20:0.5
+expect mm-sparse t,S 8 -- simulate testdata/mm-reduced.json --times 0:20:0.5 --noise proportional:0.02 --keep 8 --seed 1
+expect robertson t,y1,y2,y3 4 -- simulate testdata/robertson.json --times 0,1,1e5,1e11 --method stiff
+expect lv-ensemble t,sample,prey,predator 44 -- simulate testdata/lotka-volterra.json --times 0:10:1 --samples 4 --vary alpha=0.5:2:log
+expect conditions t,condition,S 6 -- simulate testdata/mm-reduced.json --times 0,5 --condition all
+expect algebraic S,v 21 -- simulate testdata/algebraic-mm.json --input S=0:10:0.5
+expect colloc-2d t,x,y,set,side 1300 -- sample-collocation testdata/gray-scott-2d.json --interior 1000 --boundary 0 --initial 300 --method sobol
+expect colloc-1d t,x,set,side,weight 1500 -- sample-collocation testdata/fisher-kpp-1d.json --interior 1000 --boundary 200 --initial 300 --method halton --weights
+expect colloc-ode t,set 120 -- sample-collocation testdata/mm-reduced.json --interior 100 --initial 20 --method lhs
 
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -15,7 +15,7 @@
 use crate::bdf::Bdf;
 use crate::dopri5::Dopri5;
 use crate::error::Error;
-use crate::linear::DenseLu;
+use crate::linear::Linear;
 use crate::problem::Problem;
 use crate::solution::Stats;
 use crate::tolerance::Tolerance;
@@ -27,7 +27,7 @@ pub(crate) enum Stepper {
     Explicit(Dopri5),
     /// Dormand–Prince until stiffness is detected.
     Auto(Dopri5),
-    Bdf(Bdf<DenseLu>),
+    Bdf(Bdf<Linear>),
 }
 
 impl Stepper {
@@ -81,7 +81,7 @@ impl Stepper {
             && explicit.t() < t_end
         {
             let t = explicit.t();
-            let lu = DenseLu::new(problem.dim());
+            let lu = Linear::for_problem(problem);
             let bdf = Bdf::new(problem, tol.clone(), lu, t, explicit.y(), t_end, stats)?;
             *self = Stepper::Bdf(bdf);
             stats.method_switches += 1;

@@ -16,8 +16,6 @@
 //! fails to converge with a stale one; the LU factors are reused while c
 //! stays the same.
 
-use nalgebra::DMatrix;
-
 use crate::error::Error;
 use crate::initial_step::initial_step;
 use crate::linear::LinearSolver;
@@ -65,8 +63,9 @@ pub(crate) struct Bdf<L> {
     n_equal_steps: usize,
     /// Backward differences, MAX_ORDER + 3 rows of `len` values.
     d: Vec<f64>,
-    jac: DMatrix<f64>,
+    /// Whether the Jacobian held by `lu` is evaluated at the current step.
     jac_current: bool,
+    /// The linear solver, which also holds the Jacobian.
     lu: L,
     /// The c of the current factorisation of I − c·J, if it is up to date.
     lu_c: Option<f64>,
@@ -88,14 +87,13 @@ impl<L: LinearSolver> Bdf<L> {
     pub(crate) fn new<P: Problem>(
         problem: &mut P,
         tol: Tolerance,
-        lu: L,
+        mut lu: L,
         t0: f64,
         y0: &[f64],
         t_end: f64,
         stats: &mut Stats,
     ) -> Result<Self, Error> {
         let len = y0.len();
-        let n = problem.dim();
         let mut f0 = vec![0.0; len];
         problem.rhs(t0, y0, &mut f0);
         stats.rhs_evals += 1;
@@ -114,8 +112,7 @@ impl<L: LinearSolver> Bdf<L> {
         for (d1, f) in d[len..2 * len].iter_mut().zip(&f0) {
             *d1 = h * f;
         }
-        let mut jac = DMatrix::zeros(n, n);
-        problem.jacobian(t0, y0, &mut jac);
+        lu.update_jacobian(problem, t0, y0);
         stats.jacobian_evals += 1;
         let newton_tol = (10.0 * f64::EPSILON / tol.rtol).max(0.03_f64.min(tol.rtol.sqrt()));
         let zeros = || vec![0.0; len];
@@ -131,7 +128,6 @@ impl<L: LinearSolver> Bdf<L> {
             order: 1,
             n_equal_steps: 0,
             d,
-            jac,
             jac_current: true,
             lu,
             lu_c: None,
@@ -199,7 +195,7 @@ impl<L: LinearSolver> Bdf<L> {
                         break None;
                     }
                     Newton::Failed(_) => {
-                        problem.jacobian(t_new, &self.y_predict, &mut self.jac);
+                        self.lu.update_jacobian(problem, t_new, &self.y_predict);
                         stats.jacobian_evals += 1;
                         self.jac_current = true;
                         self.lu_c = None;
@@ -274,7 +270,7 @@ impl<L: LinearSolver> Bdf<L> {
     ) -> Newton {
         if self.lu_c != Some(c) {
             stats.lu_decompositions += 1;
-            if self.lu.setup(&self.jac, c).is_err() {
+            if self.lu.setup(c).is_err() {
                 self.lu_c = None;
                 return Newton::Failed(Failure::Newton);
             }

@@ -9,10 +9,14 @@
 //!   then BDF from the current state (`auto.rs`).
 //!
 //! Systems implement [`OdeSystem`] (right-hand side and exact Jacobian) and,
-//! for sensitivities, [`ParametricSystem`] (exact ∂f/∂p).
+//! for sensitivities, [`ParametricSystem`] (exact ∂f/∂p). A system whose
+//! Jacobian is banded (method-of-lines PDEs) says so with
+//! [`OdeSystem::jacobian_structure`] and writes a [`BandedMatrix`]; the
+//! implicit method then factorises with a banded LU (`banded.rs`).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod auto;
+mod banded;
 mod bdf;
 mod dopri5;
 mod error;
@@ -25,7 +29,8 @@ mod solver;
 mod system;
 mod tolerance;
 
+pub use banded::BandedMatrix;
 pub use error::Error;
 pub use solution::{SensitivitySolution, Solution, Stats};
-pub use solver::{Method, OdeSolver, OdeSolverBuilder};
-pub use system::{OdeSystem, ParametricSystem};
+pub use solver::{Method, OdeSolver, OdeSolverBuilder, check_times};
+pub use system::{JacobianStructure, OdeSystem, ParametricSystem};

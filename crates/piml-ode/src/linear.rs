@@ -1,22 +1,70 @@
-//! The linear algebra of the implicit method: factor the Newton matrix
-//! I − γ·J once, then solve with it many times.
+//! The linear algebra of the implicit method: evaluate the Jacobian J,
+//! factor the Newton matrix I − γ·J once, then solve with it many times.
 //!
-//! The BDF integrator only sees the [`LinearSolver`] trait, so that a banded
-//! or sparse solver for method-of-lines PDE systems can take the place of the
-//! dense LU.
+//! The BDF integrator only sees the [`LinearSolver`] trait; [`Linear`] picks
+//! the dense LU or the banded LU (`banded.rs`) from the system's
+//! [`JacobianStructure`].
 
 use nalgebra::DMatrix;
+
+use crate::banded::BandedLu;
+use crate::problem::Problem;
+use crate::system::JacobianStructure;
 
 /// The Newton matrix I − γ·J was singular to working precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Singular;
 
-/// Factorises I − γ·J and solves linear systems with the factors.
+/// Holds the Jacobian J, factorises I − γ·J and solves linear systems with the factors.
 pub(crate) trait LinearSolver {
-    /// Factorises I − γ·J.
-    fn setup(&mut self, jac: &DMatrix<f64>, gamma: f64) -> Result<(), Singular>;
+    /// Evaluates the problem's Jacobian at (t, y) into the solver's storage.
+    fn update_jacobian<P: Problem>(&mut self, problem: &mut P, t: f64, y: &[f64]);
+    /// Factorises I − γ·J for the last Jacobian.
+    fn setup(&mut self, gamma: f64) -> Result<(), Singular>;
     /// Overwrites `b` with (I − γ·J)⁻¹ b using the last factorisation.
     fn solve(&self, b: &mut [f64]);
+}
+
+/// The linear solver that fits a problem's Jacobian structure.
+#[derive(Debug, Clone)]
+pub(crate) enum Linear {
+    Dense(DenseLu),
+    Banded(BandedLu),
+}
+
+impl Linear {
+    pub(crate) fn for_problem<P: Problem>(problem: &P) -> Self {
+        let n = problem.dim();
+        match problem.jacobian_structure() {
+            JacobianStructure::Dense => Linear::Dense(DenseLu::new(n)),
+            JacobianStructure::Banded { lower, upper } => {
+                Linear::Banded(BandedLu::new(n, lower.min(n - 1), upper.min(n - 1)))
+            }
+        }
+    }
+}
+
+impl LinearSolver for Linear {
+    fn update_jacobian<P: Problem>(&mut self, problem: &mut P, t: f64, y: &[f64]) {
+        match self {
+            Linear::Dense(s) => s.update_jacobian(problem, t, y),
+            Linear::Banded(s) => s.update_jacobian(problem, t, y),
+        }
+    }
+
+    fn setup(&mut self, gamma: f64) -> Result<(), Singular> {
+        match self {
+            Linear::Dense(s) => s.setup(gamma),
+            Linear::Banded(s) => s.setup(gamma),
+        }
+    }
+
+    fn solve(&self, b: &mut [f64]) {
+        match self {
+            Linear::Dense(s) => s.solve(b),
+            Linear::Banded(s) => s.solve(b),
+        }
+    }
 }
 
 /// Dense LU with partial pivoting, in place in a preallocated column-major
@@ -25,6 +73,7 @@ pub(crate) trait LinearSolver {
 #[derive(Debug, Clone)]
 pub(crate) struct DenseLu {
     n: usize,
+    jac: DMatrix<f64>,
     /// L (unit lower, below the diagonal) and U (upper), column-major.
     lu: Vec<f64>,
     /// Row interchanged with row k at step k.
@@ -35,17 +84,27 @@ impl DenseLu {
     pub(crate) fn new(n: usize) -> Self {
         Self {
             n,
+            jac: DMatrix::zeros(n, n),
             lu: vec![0.0; n * n],
             pivots: vec![0; n],
         }
     }
+
+    #[cfg(test)]
+    pub(crate) fn jacobian_mut(&mut self) -> &mut DMatrix<f64> {
+        &mut self.jac
+    }
 }
 
 impl LinearSolver for DenseLu {
-    fn setup(&mut self, jac: &DMatrix<f64>, gamma: f64) -> Result<(), Singular> {
+    fn update_jacobian<P: Problem>(&mut self, problem: &mut P, t: f64, y: &[f64]) {
+        problem.jacobian(t, y, &mut self.jac);
+    }
+
+    fn setup(&mut self, gamma: f64) -> Result<(), Singular> {
         let n = self.n;
         let a = &mut self.lu;
-        for (dst, &src) in a.iter_mut().zip(jac.as_slice()) {
+        for (dst, &src) in a.iter_mut().zip(self.jac.as_slice()) {
             *dst = -gamma * src;
         }
         for i in 0..n {
@@ -123,7 +182,8 @@ mod tests {
         let jac = DMatrix::from_row_slice(3, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0]);
         let gamma = 2.0;
         let mut lu = DenseLu::new(3);
-        lu.setup(&jac, gamma).unwrap();
+        lu.jacobian_mut().copy_from(&jac);
+        lu.setup(gamma).unwrap();
         let b = [1.0, -2.0, 0.5];
         let mut x = b;
         lu.solve(&mut x);
@@ -137,7 +197,8 @@ mod tests {
     #[test]
     fn lu_reports_singular_matrix() {
         // I − 1·I = 0.
-        let jac = DMatrix::identity(2, 2);
-        assert_eq!(DenseLu::new(2).setup(&jac, 1.0), Err(Singular));
+        let mut lu = DenseLu::new(2);
+        lu.jacobian_mut().fill_with_identity();
+        assert_eq!(lu.setup(1.0), Err(Singular));
     }
 }

@@ -8,7 +8,8 @@
 
 use nalgebra::DMatrix;
 
-use crate::system::OdeSystem;
+use crate::banded::BandedMatrix;
+use crate::system::{JacobianStructure, OdeSystem};
 
 /// What the integrators need of the state they advance (its length is a
 /// multiple of `dim`: one block per state or sensitivity column).
@@ -19,6 +20,10 @@ pub(crate) trait Problem {
     fn rhs(&mut self, t: f64, y: &[f64], dydt: &mut [f64]);
     /// The system's Jacobian ∂f/∂y (n×n) at the first block of `y`.
     fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>);
+    /// Where the system's Jacobian can be nonzero.
+    fn jacobian_structure(&self) -> JacobianStructure;
+    /// The system's Jacobian in band storage, at the first block of `y`.
+    fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix);
 }
 
 /// A system without sensitivities: one block.
@@ -36,5 +41,13 @@ impl<S: OdeSystem + ?Sized> Problem for Plain<'_, S> {
 
     fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) {
         self.0.jacobian(t, y, jac);
+    }
+
+    fn jacobian_structure(&self) -> JacobianStructure {
+        self.0.jacobian_structure()
+    }
+
+    fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
+        self.0.banded_jacobian(t, y, jac);
     }
 }

@@ -10,8 +10,9 @@
 
 use nalgebra::DMatrix;
 
+use crate::banded::BandedMatrix;
 use crate::problem::Problem;
-use crate::system::ParametricSystem;
+use crate::system::{JacobianStructure, ParametricSystem};
 
 /// A parametric system with its sensitivity columns appended to the state.
 #[derive(Debug)]
@@ -67,5 +68,13 @@ impl<S: ParametricSystem + ?Sized> Problem for Sensitivity<'_, S> {
 
     fn jacobian(&mut self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) {
         self.system.jacobian(t, &y[..self.n], jac);
+    }
+
+    fn jacobian_structure(&self) -> JacobianStructure {
+        self.system.jacobian_structure()
+    }
+
+    fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
+        self.system.banded_jacobian(t, &y[..self.n], jac);
     }
 }

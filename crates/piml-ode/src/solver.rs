@@ -9,7 +9,7 @@ use crate::auto::Stepper;
 use crate::bdf::Bdf;
 use crate::dopri5::Dopri5;
 use crate::error::Error;
-use crate::linear::DenseLu;
+use crate::linear::Linear;
 use crate::problem::{Plain, Problem};
 use crate::sensitivity::Sensitivity;
 use crate::solution::{SensitivitySolution, Solution, Stats};
@@ -263,7 +263,7 @@ impl OdeSolver {
                 &mut stats,
             )?),
             Method::Bdf => {
-                let lu = DenseLu::new(problem.dim());
+                let lu = Linear::for_problem(problem);
                 Stepper::Bdf(Bdf::new(
                     problem,
                     tol.clone(),
@@ -312,8 +312,9 @@ impl OdeSolver {
     }
 }
 
-/// Output times must be finite, strictly increasing, and not before t0.
-fn check_times(t0: f64, times: &[f64]) -> Result<(), Error> {
+/// Checks output times as every solve does: finite, strictly increasing,
+/// and not before t0 (for integrators outside this crate that share the rules).
+pub fn check_times(t0: f64, times: &[f64]) -> Result<(), Error> {
     if !t0.is_finite() {
         return Err(Error::NotFinite {
             what: "t0",

@@ -3,7 +3,22 @@
 
 use nalgebra::DMatrix;
 
-/// An ODE system y' = f(t, y) of fixed dimension with an exact dense Jacobian.
+use crate::banded::BandedMatrix;
+
+/// Where the Jacobian ∂f/∂y can be nonzero: it decides the linear solver of
+/// the implicit method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JacobianStructure {
+    /// Anywhere: dense LU, O(n³) per factorisation.
+    #[default]
+    Dense,
+    /// Only within `lower` sub- and `upper` super-diagonals (method-of-lines
+    /// PDEs): banded LU, O(n·lower·(lower + upper)) per factorisation, with
+    /// the Jacobian taken from [`OdeSystem::banded_jacobian`].
+    Banded { lower: usize, upper: usize },
+}
+
+/// An ODE system y' = f(t, y) of fixed dimension with an exact Jacobian.
 pub trait OdeSystem: Sync {
     /// Number of state variables n.
     fn dim(&self) -> usize;
@@ -12,6 +27,21 @@ pub trait OdeSystem: Sync {
     /// Writes the exact Jacobian ∂f/∂y (n×n, column-major) into `jac`;
     /// every entry must be written.
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>);
+
+    /// Where the Jacobian can be nonzero (default: anywhere).
+    fn jacobian_structure(&self) -> JacobianStructure {
+        JacobianStructure::Dense
+    }
+
+    /// Writes the exact Jacobian into band storage with the bandwidths of
+    /// [`OdeSystem::jacobian_structure`]. The default goes through the dense
+    /// [`OdeSystem::jacobian`]; a large banded system should write the band
+    /// directly.
+    fn banded_jacobian(&self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
+        let mut dense = DMatrix::zeros(self.dim(), self.dim());
+        self.jacobian(t, y, &mut dense);
+        jac.copy_band_of(&dense);
+    }
 }
 
 /// A system f(t, y; p) that also gives ∂f/∂p, for forward sensitivities.
