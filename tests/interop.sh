@@ -29,6 +29,8 @@ expect robertson t,y1,y2,y3 4 -- simulate testdata/robertson.json --times 0,1,1e
 expect lv-ensemble t,sample,prey,predator 44 -- simulate testdata/lotka-volterra.json --times 0:10:1 --samples 4 --vary alpha=0.5:2:log
 expect conditions t,condition,S 6 -- simulate testdata/mm-reduced.json --times 0,5 --condition all
 expect algebraic S,v 21 -- simulate testdata/algebraic-mm.json --input S=0:10:0.5
+expect gray-scott t,x,y,u,v 192 -- simulate testdata/gray-scott-2d.json --grid 8,8 --times 0,5,10 --method spectral --dt 1 --perturb 0.05
+expect fisher-measured t,x,u 40 -- simulate testdata/fisher-kpp-1d.json --grid 64 --times 0:50:10 --noise gaussian:0.01 --measure 40
 expect colloc-2d t,x,y,set,side 1300 -- sample-collocation testdata/gray-scott-2d.json --interior 1000 --boundary 0 --initial 300 --method sobol
 expect colloc-1d t,x,set,side,weight 1500 -- sample-collocation testdata/fisher-kpp-1d.json --interior 1000 --boundary 200 --initial 300 --method halton --weights
 expect colloc-ode t,set 120 -- sample-collocation testdata/mm-reduced.json --interior 100 --initial 20 --method lhs

@@ -13,6 +13,13 @@ pub enum Error {
         #[source]
         source: piml_ode::Error,
     },
+    /// A reaction–diffusion member failed (or its settings do not fit).
+    #[error("{context}")]
+    Spatial {
+        context: String,
+        #[source]
+        source: piml_pde::Error,
+    },
 }
 
 impl Error {
@@ -20,6 +27,7 @@ impl Error {
         match self {
             Error::Input(_) => true,
             Error::Solver { source, .. } => source.is_input_error(),
+            Error::Spatial { source, .. } => source.is_input_error(),
         }
     }
 }

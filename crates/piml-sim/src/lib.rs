@@ -1,4 +1,5 @@
-//! Simulating a model: its kinetic equations through the ODE solvers, the
+//! Simulating a model: its kinetic equations through the ODE solvers, its
+//! reaction–diffusion equations on a grid, the
 //! observables, measurement noise, sparse sampling, and ensembles of
 //! parameter draws — everything `simulate` does, as a library that the
 //! fitting tools share.
@@ -9,6 +10,7 @@ mod error;
 mod kinetic;
 mod noise;
 mod plan;
+mod spatial;
 
 pub use design::{Vary, full_grid, latin_hypercube};
 pub use error::Error;
@@ -17,3 +19,4 @@ pub use kinetic::{
 };
 pub use noise::{NoiseSpec, member_rng};
 pub use plan::{NoiseChoice, Outcome, Plan, Sparse};
+pub use spatial::Spatial;

@@ -6,6 +6,7 @@ use std::ops::Range;
 use piml_io::Table;
 use piml_model::{Condition, Kinetics, Model, Observation, Sigma};
 use piml_ode::{OdeSolver, Stats};
+use piml_pde::Grid;
 use rand::Rng;
 use rand::seq::index::sample;
 use rayon::prelude::*;
@@ -13,6 +14,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::kinetic::solve_kinetics;
 use crate::noise::{NoiseSpec, member_rng};
+use crate::spatial::Spatial;
 
 /// Which noise to add to the observables.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +51,8 @@ pub struct Plan<'a> {
     pub noise: NoiseChoice,
     pub sparse: Option<Sparse>,
     pub solver: OdeSolver,
+    /// How reaction–diffusion models are solved and written (required for them).
+    pub spatial: Option<Spatial>,
     pub seed: u64,
 }
 
@@ -68,7 +72,10 @@ struct Block {
 
 /// What a condition needs compiled once for all members.
 struct Prepared {
+    /// The model under the condition.
+    model: Model,
     kinetics: Option<Kinetics>,
+    grid: Option<Grid>,
     observation: Observation,
     params: Vec<f64>,
     /// The condition's own parameter settings, by parameter index.
@@ -132,10 +139,28 @@ impl Plan<'_> {
             .iter()
             .map(|c| {
                 let model = c.map_or_else(|| self.model.clone(), |c| self.model.under_condition(c));
-                let kinetics = if model.is_algebraic() {
-                    None
+                let (kinetics, grid) = if model.is_spatial() {
+                    let spatial = self.spatial.as_ref().ok_or_else(|| {
+                        Error::Input(format!(
+                            "model '{}' is spatial: it needs grid settings",
+                            model.name
+                        ))
+                    })?;
+                    (
+                        None,
+                        Some(
+                            spatial
+                                .grid(&model)
+                                .map_err(|e| Error::Input(e.to_string()))?,
+                        ),
+                    )
+                } else if model.is_algebraic() {
+                    (None, None)
                 } else {
-                    Some(Kinetics::new(&model).map_err(|e| Error::Input(e.to_string()))?)
+                    (
+                        Some(Kinetics::new(&model).map_err(|e| Error::Input(e.to_string()))?),
+                        None,
+                    )
                 };
                 let names = model.parameter_names();
                 let overrides = c
@@ -145,9 +170,11 @@ impl Plan<'_> {
                     .filter_map(|(n, v)| names.iter().position(|m| m == n).map(|i| (i, *v)))
                     .collect();
                 Ok(Prepared {
-                    kinetics,
                     observation: Observation::new(&model),
                     params: model.parameter_values(),
+                    model,
+                    kinetics,
+                    grid,
                     overrides,
                     label: c.map(|c| c.name.clone()),
                 })
@@ -229,10 +256,12 @@ impl Plan<'_> {
 
     fn member(&self, m: usize, c: usize, prep: &Prepared) -> Result<Block, Error> {
         let params = self.member_params(m, prep);
-        // Coordinates: the output times of a kinetic model, the input columns
-        // of an algebraic one (which are also its state).
-        let (coords, state, stats) = match &prep.kinetics {
-            Some(k) => {
+        let mut rng = member_rng(self.seed, m, c);
+        // Coordinates: the output times of a kinetic model (and the cell
+        // centres of a spatial one), the input columns of an algebraic model
+        // (which are also its state).
+        let (coords, state, stats) = match (&prep.kinetics, &prep.grid, &self.spatial) {
+            (Some(k), _, _) => {
                 let traj = solve_kinetics(k, &params, self.t0(), &self.times, &self.solver)
                     .map_err(|source| Error::Solver {
                         context: self.describe(m, prep, &params),
@@ -240,20 +269,34 @@ impl Plan<'_> {
                     })?;
                 (vec![traj.t], traj.species, Some(traj.stats))
             }
-            None => (self.inputs.clone(), self.inputs.clone(), None),
+            (None, Some(grid), Some(spatial)) => {
+                let run = spatial
+                    .run(&prep.model, grid, &params, self.t0(), &self.times, &mut rng)
+                    .map_err(|source| Error::Spatial {
+                        context: self.describe(m, prep, &params),
+                        source,
+                    })?;
+                (run.coords, run.species, Some(run.stats))
+            }
+            _ => (self.inputs.clone(), self.inputs.clone(), None),
         };
         let rows = coords.first().map_or(0, Vec::len);
-        let t_col = match prep.kinetics {
-            Some(_) => coords[0].clone(),
-            None => vec![0.0; rows],
+        let timed = prep.kinetics.is_some() || prep.grid.is_some();
+        let t_col = if timed {
+            coords[0].clone()
+        } else {
+            vec![0.0; rows]
+        };
+        let space: Vec<&[f64]> = if prep.grid.is_some() {
+            coords[1..].iter().map(Vec::as_slice).collect()
+        } else {
+            Vec::new()
         };
         let state_refs: Vec<&[f64]> = state.iter().map(Vec::as_slice).collect();
         let observed = prep
             .observation
-            .eval_columns(&state_refs, &params, &t_col, &[]);
+            .eval_columns(&state_refs, &params, &t_col, &space);
         let exact = |col: &Vec<f64>| col.iter().copied().map(Some).collect::<Vec<_>>();
-
-        let mut rng = member_rng(self.seed, m, c);
         let mut values: Vec<Vec<Option<f64>>> = match &self.noise {
             NoiseChoice::Exact => {
                 let species = self.model.species_names();
@@ -282,8 +325,16 @@ impl Plan<'_> {
         };
         if let Some(sparse) = self.sparse {
             for col in &mut values {
-                keep_random(col, sparse.keep, &mut rng);
+                if let Some(mask) = random_mask(rows, sparse.keep, &mut rng) {
+                    blank_unkept(col, &mask);
+                }
             }
+        }
+        // Measurements: random points of space-time, all observables at each.
+        if let Some(n) = self.spatial.as_ref().and_then(|s| s.measure)
+            && let Some(mask) = random_mask(rows, n, &mut rng)
+        {
+            values.iter_mut().for_each(|col| blank_unkept(col, &mask));
         }
         let mut block = Block {
             coords,
@@ -330,7 +381,8 @@ impl Plan<'_> {
         let coord_names: Vec<String> = if self.model.is_algebraic() {
             self.model.inputs.clone()
         } else {
-            vec!["t".to_string()]
+            let space = self.model.space.iter().map(|(axis, _)| axis.clone());
+            std::iter::once("t".to_string()).chain(space).collect()
         };
         let value_names = self.value_names();
         let labelled = prepared.iter().any(|p| p.label.is_some());
@@ -370,15 +422,19 @@ impl Plan<'_> {
     }
 }
 
-/// Keeps `keep` randomly chosen entries of a column and blanks the rest.
-fn keep_random(col: &mut [Option<f64>], keep: usize, rng: &mut impl Rng) {
-    if keep >= col.len() {
-        return;
+/// A mask keeping `n` random rows of `rows`; `None` when all are kept.
+fn random_mask(rows: usize, n: usize, rng: &mut impl Rng) -> Option<Vec<bool>> {
+    if n >= rows {
+        return None;
     }
-    let mut kept = vec![false; col.len()];
-    for i in sample(rng, col.len(), keep) {
+    let mut kept = vec![false; rows];
+    for i in sample(rng, rows, n) {
         kept[i] = true;
     }
+    Some(kept)
+}
+
+fn blank_unkept(col: &mut [Option<f64>], kept: &[bool]) {
     for (v, k) in col.iter_mut().zip(kept) {
         if !k {
             *v = None;

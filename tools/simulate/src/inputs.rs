@@ -5,9 +5,9 @@ use anyhow::{Context, Result, bail};
 use piml_cli::parse_times;
 use piml_io::read_table;
 use piml_model::{Condition, Model};
-use piml_sim::full_grid;
+use piml_sim::{Spatial, full_grid};
 
-use crate::Args;
+use crate::{Args, MethodArg};
 
 /// Rejects flags that do not apply to the kind of model, rather than ignoring them.
 pub(crate) fn check_flags_fit(args: &Args, model: &Model) -> Result<()> {
@@ -20,6 +20,22 @@ pub(crate) fn check_flags_fit(args: &Args, model: &Model) -> Result<()> {
     if !model.is_algebraic() && (!args.input.is_empty() || args.inputs_file.is_some()) {
         bail!(
             "--input and --inputs-file apply to algebraic models (with 'inputs'); this model is kinetic"
+        );
+    }
+    let spatial_flags = !args.grid.is_empty()
+        || args.dt.is_some()
+        || args.perturb.is_some()
+        || args.measure.is_some()
+        || args.stride != 1
+        || args.method == MethodArg::Spectral;
+    if !model.is_spatial() && spatial_flags {
+        bail!(
+            "--grid, --dt, --perturb, --stride, --measure and --method spectral apply to reaction–diffusion models (with a 'space' section)"
+        );
+    }
+    if model.is_spatial() && args.keep.is_some() {
+        bail!(
+            "--keep thins time courses; for a reaction–diffusion model take --measure N random points of space-time"
         );
     }
     Ok(())
@@ -140,4 +156,38 @@ pub(crate) fn algebraic_inputs(args: &Args, model: &Model) -> Result<Vec<Vec<f64
         })
         .collect::<Result<_>>()?;
     Ok(full_grid(&axes))
+}
+
+/// Grid, time stepper and output settings of a reaction–diffusion model.
+pub(crate) fn spatial_settings(args: &Args, model: &Model) -> Result<Spatial> {
+    let method = match args.method {
+        MethodArg::Auto => piml_pde::Method::Auto,
+        MethodArg::Explicit => piml_pde::Method::Explicit,
+        MethodArg::Stiff => piml_pde::Method::Bdf,
+        MethodArg::Spectral => piml_pde::Method::Spectral,
+    };
+    let mut solver = piml_pde::Solver::new(method)
+        .rtol(args.rtol)
+        .atol(args.atol);
+    if let Some(dt) = args.dt {
+        solver = solver.dt(dt);
+    }
+    if args.stride == 0 {
+        bail!("--stride: expected at least 1");
+    }
+    if args.perturb.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
+        bail!("--perturb: expected a finite amplitude >= 0");
+    }
+    let cells = if args.grid.is_empty() {
+        vec![128; model.space.len()]
+    } else {
+        args.grid.clone()
+    };
+    Ok(Spatial {
+        cells,
+        solver: solver.build().context("solver options")?,
+        perturb: args.perturb,
+        stride: args.stride,
+        measure: args.measure,
+    })
 }

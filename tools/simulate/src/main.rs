@@ -14,7 +14,9 @@ use piml_ode::{Method, OdeSolver};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
 
-use crate::inputs::{algebraic_inputs, check_flags_fit, output_times, select_conditions};
+use crate::inputs::{
+    algebraic_inputs, check_flags_fit, output_times, select_conditions, spatial_settings,
+};
 
 const EXAMPLE: &str = "\
 Examples:
@@ -80,6 +82,21 @@ pub(crate) struct Args {
     /// Input columns of an algebraic model from a table (Parquet or CSV)
     #[arg(long, value_name = "FILE", conflicts_with = "input")]
     inputs_file: Option<PathBuf>,
+    /// Cells per axis of a reaction–diffusion model's grid [default: 128 per axis]
+    #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
+    grid: Vec<usize>,
+    /// Time step of the spectral method (ETDRK4), which has no error control
+    #[arg(long, value_name = "DT")]
+    dt: Option<f64>,
+    /// Add seeded uniform noise in [-AMP, AMP] to the initial fields (clipped at 0)
+    #[arg(long, value_name = "AMP")]
+    perturb: Option<f64>,
+    /// Write every S-th cell along each axis
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    stride: usize,
+    /// Keep N random (cell, time) points: sparse measurements of a reaction–diffusion model
+    #[arg(long, value_name = "N")]
+    measure: Option<usize>,
     /// Write solver statistics and timings to this JSON file
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -94,11 +111,13 @@ fn parse_times_arg(s: &str) -> Result<Times, String> {
     parse_times(s).map(Times)
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum MethodArg {
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+pub(crate) enum MethodArg {
     Auto,
     Explicit,
     Stiff,
+    /// ETDRK4 on FFTs: periodic reaction–diffusion models with constant diffusion (needs --dt)
+    Spectral,
 }
 
 fn main() -> ExitCode {
@@ -115,13 +134,6 @@ fn run(args: Args) -> Result<()> {
     for issue in piml_model::check_units(&model) {
         warn(format_args!("{}: units: {issue}", args.model.display()));
     }
-    if model.is_spatial() {
-        bail!(
-            "{}: reaction–diffusion models (with a 'space' section) are not simulated yet; this simulate handles kinetic and algebraic models",
-            args.model.display()
-        );
-    }
-
     check_flags_fit(&args, &model)?;
     let conditions = select_conditions(&model, args.condition.as_deref())?;
     let t0 = model
@@ -158,7 +170,7 @@ fn run(args: Args) -> Result<()> {
         ),
     };
     let method = match args.method {
-        MethodArg::Auto => Method::Auto,
+        MethodArg::Auto | MethodArg::Spectral => Method::Auto,
         MethodArg::Explicit => Method::Explicit,
         MethodArg::Stiff => Method::Bdf,
     };
@@ -167,6 +179,11 @@ fn run(args: Args) -> Result<()> {
         .atol(args.atol)
         .build()
         .context("solver options")?;
+    let spatial = if model.is_spatial() {
+        Some(spatial_settings(&args, &model)?)
+    } else {
+        None
+    };
     let plan = Plan {
         model: &model,
         conditions,
@@ -177,6 +194,7 @@ fn run(args: Args) -> Result<()> {
         noise,
         sparse: args.keep.map(|keep| Sparse { keep }),
         solver,
+        spatial,
         seed: args.common.seed,
     };
 

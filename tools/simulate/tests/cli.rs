@@ -379,3 +379,157 @@ fn the_model_can_come_from_stdin_and_the_table_go_to_stdout() {
     assert_eq!(values(&table, "t"), vec![0.0, 1.0, 2.0]);
     assert_eq!(values(&table, "S")[0], 10.0);
 }
+
+#[test]
+fn reaction_diffusion_matches_the_heat_kernel() {
+    // testdata/heat-1d.json starts from the kernel at time 1, so
+    // u(x, t) = exp(−x²/(4D(t+1)))/√(4πD(t+1)). The finite-volume error on
+    // 800 cells of h = 0.05 is ≈ (h/σ)²/24 ≈ 3e-5 of the peak (σ² = 2D(t+1)).
+    let dir = Dir::new();
+    let out = dir.path("heat.parquet");
+    run_ok(&[
+        &testdata("heat-1d.json"),
+        "-o",
+        &out,
+        "--grid",
+        "800",
+        "--times",
+        "0,1,3",
+        "--method",
+        "stiff",
+        "--rtol",
+        "1e-9",
+        "--atol",
+        "1e-12",
+    ]);
+    let table = read_table(Path::new(&out)).unwrap();
+    assert_eq!(table.column_names(), vec!["t", "x", "u"]);
+    let (t, x, u) = (
+        values(&table, "t"),
+        values(&table, "x"),
+        values(&table, "u"),
+    );
+    assert_eq!(u.len(), 3 * 800);
+    let kernel = |x: f64, t: f64| {
+        (-x * x / (4.0 * (t + 1.0))).exp() / (4.0 * std::f64::consts::PI * (t + 1.0)).sqrt()
+    };
+    for ((t, x), u) in t.iter().zip(&x).zip(&u) {
+        let peak = kernel(0.0, *t);
+        assert!(
+            (u - kernel(*x, *t)).abs() < 1e-4 * peak,
+            "t={t} x={x}: {u} vs {}",
+            kernel(*x, *t)
+        );
+    }
+}
+
+#[test]
+fn reaction_diffusion_measurements_are_sparse_noisy_and_reproducible() {
+    let dir = Dir::new();
+    let out = dir.path("m.parquet");
+    let args = [
+        &testdata("morphogen-1d.json") as &str,
+        "-o",
+        &out,
+        "--grid",
+        "100",
+        "--times",
+        "50:200:50",
+        "--noise",
+        "gaussian:0.01",
+        "--measure",
+        "30",
+        "--seed",
+        "5",
+    ];
+    run_ok(&args);
+    let first = std::fs::read(&out).unwrap();
+    run_ok(&args);
+    assert!(
+        first == std::fs::read(&out).unwrap(),
+        "same command, same bytes"
+    );
+    let table = read_table(Path::new(&out)).unwrap();
+    assert_eq!(table.column_names(), vec!["t", "x", "u"]);
+    assert_eq!(table.n_rows(), 30);
+    // At t = 200 the gradient has reached cosh((L−x)/λ)/cosh(L/λ), λ = √(D/k) = √1000;
+    // measurements scatter around it by the noise (5σ = 0.05).
+    let lambda = 1000f64.sqrt();
+    for ((t, x), u) in values(&table, "t")
+        .iter()
+        .zip(values(&table, "x"))
+        .zip(values(&table, "u"))
+    {
+        if *t == 200.0 {
+            let steady = ((100.0 - x) / lambda).cosh() / (100.0 / lambda).cosh();
+            assert!((u - steady).abs() < 0.05 + 2e-3, "x={x}: {u} vs {steady}");
+        }
+    }
+}
+
+#[test]
+fn reaction_diffusion_ensembles_shard_like_kinetic_ones() {
+    let dir = Dir::new();
+    let base = |out: &str, extra: &[&str]| {
+        let mut argv = vec![
+            testdata("fisher-kpp-1d.json"),
+            "-o".into(),
+            out.to_string(),
+            "--grid".into(),
+            "64".into(),
+            "--times".into(),
+            "0,10,20".into(),
+            "--samples".into(),
+            "4".into(),
+            "--vary".into(),
+            "D=0.5:2:log".into(),
+            "--perturb".into(),
+            "0.01".into(),
+            "--seed".into(),
+            "3".into(),
+        ];
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        run_ok(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+        read_table(Path::new(out)).unwrap()
+    };
+    let whole = base(&dir.path("all.parquet"), &["--threads", "2"]);
+    assert_eq!(whole.n_rows(), 4 * 3 * 64);
+    let mut parts = Vec::new();
+    for i in 0..2 {
+        let part = base(
+            &dir.path(&format!("p{i}.parquet")),
+            &["--shard", &format!("{i}/2"), "--threads", "1"],
+        );
+        parts.extend(part.f64_values("u").unwrap());
+    }
+    assert_eq!(parts, whole.f64_values("u").unwrap());
+}
+
+#[test]
+fn a_blowing_up_reaction_diffusion_model_exits_1_and_says_when() {
+    let dir = Dir::new();
+    let model = dir.path("blowup-rd.json");
+    // u' = u² from u ≈ 1 blows up near t = 1 whatever diffusion does.
+    std::fs::write(
+        &model,
+        r#"{"space": {"x": {"span": [0, 6.283185307179586]}}, "boundary": "periodic",
+            "species": {"u": {"initial": "1 + 0.01*cos(x)", "diffusion": "0.1"}}, "rates": {"u": "u^2"}}"#,
+    )
+    .unwrap();
+    for method in [
+        &["--method", "stiff"][..],
+        &["--method", "spectral", "--dt", "0.001"],
+    ] {
+        let out = dir.path("o.parquet");
+        let mut args = vec![model.as_str(), "-o", &out, "--grid", "32", "--times", "0,2"];
+        args.extend_from_slice(method);
+        let result = simulate(&args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(1), "{method:?}: {stderr}");
+        assert!(
+            stderr.contains("t = 0.9") || stderr.contains("t = 1"),
+            "{method:?} says when: {stderr}"
+        );
+        assert!(!Path::new(&out).exists());
+    }
+}
