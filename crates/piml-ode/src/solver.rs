@@ -246,22 +246,14 @@ impl OdeSolver {
             return Ok(stats);
         }
         let mut stepper = match self.method {
-            Method::Explicit => Stepper::Explicit(Dopri5::new(
-                problem,
-                tol.clone(),
-                t0,
-                y0,
-                t_end,
-                &mut stats,
-            )?),
-            Method::Auto => Stepper::Auto(Dopri5::new(
-                problem,
-                tol.clone(),
-                t0,
-                y0,
-                t_end,
-                &mut stats,
-            )?),
+            Method::Explicit | Method::Auto => {
+                let dopri = Dopri5::new(problem, tol.clone(), t0, y0, t_end, &mut stats)?;
+                if self.method == Method::Explicit {
+                    Stepper::Explicit(dopri)
+                } else {
+                    Stepper::Auto(dopri)
+                }
+            }
             Method::Bdf => {
                 let lu = Linear::for_problem(problem);
                 Stepper::Bdf(Bdf::new(
