@@ -38,10 +38,12 @@ mod boundary;
 mod error;
 mod grid;
 mod operator;
+mod random_field;
 mod solve;
 mod spectral;
 
 pub use error::Error;
 pub use grid::{Grid, GridAxis, MIN_CELLS};
 pub use operator::{Fields, ReactionDiffusion};
+pub use random_field::{FieldKind, RandomField};
 pub use solve::{Method, Solution, Solver, SolverBuilder};

@@ -2,7 +2,7 @@
 //! states, thinned output, and sparse measurements at random points and times.
 
 use piml_model::Model;
-use piml_pde::{Grid, ReactionDiffusion, Solver};
+use piml_pde::{Grid, RandomField, ReactionDiffusion, Solver};
 use rand::Rng;
 
 /// How a spatial model is simulated and what of its fields is written.
@@ -11,8 +11,10 @@ pub struct Spatial {
     /// Cells per axis (`--grid NX[,NY]`).
     pub cells: Vec<usize>,
     pub solver: Solver,
-    /// Seeded uniform noise in [−a, a] added to every initial field, clipped
-    /// at zero (`--perturb`).
+    /// A random field added to each species' initial field, drawn anew for
+    /// every member (`--random-initial`).
+    pub random_initial: Option<RandomField>,
+    /// Seeded uniform noise in [−a, a] added to every initial cell (`--perturb`).
     pub perturb: Option<f64>,
     /// Write every `stride`-th cell along each axis.
     pub stride: usize,
@@ -51,11 +53,21 @@ impl Spatial {
     ) -> Result<SpatialColumns, piml_pde::Error> {
         let rd = ReactionDiffusion::new(model, grid.clone(), params)?;
         let mut initial = rd.initial_state();
-        if let Some(a) = self.perturb {
-            // Concentrations stay non-negative: a perturbed zero stays ≥ 0.
-            for v in initial.iter_mut().flatten() {
-                *v = (*v + a * (2.0 * rng.random::<f64>() - 1.0)).max(0.0);
+        if let Some(field) = &self.random_initial {
+            for species in initial.iter_mut() {
+                for (v, r) in species.iter_mut().zip(field.sample(grid, rng)) {
+                    *v += r;
+                }
             }
+        }
+        if let Some(a) = self.perturb {
+            for v in initial.iter_mut().flatten() {
+                *v += a * (2.0 * rng.random::<f64>() - 1.0);
+            }
+        }
+        // Concentrations stay non-negative, whatever was added to them.
+        if self.random_initial.is_some() || self.perturb.is_some() {
+            initial.iter_mut().flatten().for_each(|v| *v = v.max(0.0));
         }
         let solution = self.solver.solve(&rd, &initial, t0, times)?;
         let kept = self.kept_cells(grid);

@@ -25,12 +25,13 @@ pub(crate) fn check_flags_fit(args: &Args, model: &Model) -> Result<()> {
     let spatial_flags = !args.grid.is_empty()
         || args.dt.is_some()
         || args.perturb.is_some()
+        || args.random_initial.is_some()
         || args.measure.is_some()
         || args.stride != 1
         || args.method == MethodArg::Spectral;
     if !model.is_spatial() && spatial_flags {
         bail!(
-            "--grid, --dt, --perturb, --stride, --measure and --method spectral apply to reaction–diffusion models (with a 'space' section)"
+            "--grid, --dt, --perturb, --random-initial, --stride, --measure and --method spectral apply to reaction–diffusion models (with a 'space' section)"
         );
     }
     if model.is_spatial() && args.keep.is_some() {
@@ -186,6 +187,7 @@ pub(crate) fn spatial_settings(args: &Args, model: &Model) -> Result<Spatial> {
     Ok(Spatial {
         cells,
         solver: solver.build().context("solver options")?,
+        random_initial: args.random_initial,
         perturb: args.perturb,
         stride: args.stride,
         measure: args.measure,

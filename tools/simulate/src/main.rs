@@ -88,6 +88,10 @@ pub(crate) struct Args {
     /// Time step of the spectral method (ETDRK4), which has no error control
     #[arg(long, value_name = "DT")]
     dt: Option<f64>,
+    /// Add a random field to each species' initial field, a new one per ensemble member:
+    /// gaussian:LENGTH[:AMP] (squared-exponential covariance) or modes:LENGTH[:AMP] (4 Fourier modes)
+    #[arg(long, value_name = "KIND:LENGTH[:AMP]")]
+    random_initial: Option<piml_pde::RandomField>,
     /// Add seeded uniform noise in [-AMP, AMP] to the initial fields (clipped at 0)
     #[arg(long, value_name = "AMP")]
     perturb: Option<f64>,

@@ -533,3 +533,43 @@ fn a_blowing_up_reaction_diffusion_model_exits_1_and_says_when() {
         assert!(!Path::new(&out).exists());
     }
 }
+
+#[test]
+fn random_initial_fields_differ_by_member_and_follow_the_seed() {
+    let dir = Dir::new();
+    let run = |out: &str, seed: &str| {
+        run_ok(&[
+            &testdata("schnakenberg-1d.json"),
+            "-o",
+            out,
+            "--grid",
+            "32",
+            "--times",
+            "0",
+            "--samples",
+            "3",
+            "--vary",
+            "Du=1:1.5",
+            "--random-initial",
+            "modes:20:0.1",
+            "--seed",
+            seed,
+        ]);
+        let table = read_table(Path::new(out)).unwrap();
+        values(&table, "u")
+    };
+    let (a, b) = (
+        run(&dir.path("a.parquet"), "1"),
+        run(&dir.path("b.parquet"), "1"),
+    );
+    assert_eq!(a, b);
+    assert_ne!(a, run(&dir.path("c.parquet"), "2"));
+    // Three members, each its own field around the homogeneous state u* = 1.
+    let members: Vec<&[f64]> = a.chunks(32).collect();
+    assert_eq!(members.len(), 3);
+    assert!(members[0] != members[1] && members[1] != members[2]);
+    assert!(
+        a.iter().all(|u| (u - 1.0).abs() <= 0.4 + 1e-12),
+        "4 modes of amplitude ≤ 0.1"
+    );
+}
