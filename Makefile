@@ -20,8 +20,9 @@ build:
 
 test: test-rust test-interop
 
-test-rust:
-	$(CARGO) test --workspace
+# The weights test hands saved networks to numpy + safetensors in the test venv.
+test-rust: venv-test
+	PIML_TEST_PYTHON=$(PYTHON) $(CARGO) test --workspace
 
 # Every table a tool writes must open unchanged in pyarrow, pandas, polars and DuckDB.
 venv-test:

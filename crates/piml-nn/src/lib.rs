@@ -1,0 +1,28 @@
+//! Neural networks for physics-informed fitting: multilayer perceptrons whose input
+//! derivatives are propagated forward through the layers, one hand-written reverse pass,
+//! the Adam and L-BFGS optimisers, and safetensors weights files.
+//!
+//! An [`Mlp`] is built from an [`Architecture`]; an [`Evaluator`] holds the [`PointSet`]s
+//! (each with the [`JetSpec`] of derivatives it needs: u, u_t, ∇u, diagonal ∇²u) and computes
+//! any loss of those jets and its gradient with respect to the network's parameters and extra
+//! physical parameters in one flat vector, which [`Adam`] or [`Lbfgs`] then optimise.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod activation;
+mod adam;
+mod error;
+mod evaluator;
+mod gemm;
+mod lbfgs;
+mod mlp;
+mod pass;
+mod points;
+mod weights;
+
+pub use activation::{Activation, tanh};
+pub use adam::{Adam, Schedule};
+pub use error::Error;
+pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
+pub use lbfgs::{Lbfgs, LbfgsResult};
+pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
+pub use points::{JetGrads, JetSpec, Jets, PointSet};
