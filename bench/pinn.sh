@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# PINN loss and gradient: piml-nn against PyTorch (autograd with create_graph,
+# as DeepXDE computes it) on the inverse Fisher-KPP problem of
+# ../shared/peers/deepxde_fisher_inverse.py, same points and weights, one run.
+# Writes the PINN section of docs/BENCHMARKS.md.
+#
+#   bash bench/pinn.sh          (part of `make bench`, after `make build`)
+#
+# Environment: VENV (default venv/), BIN (target/release), MIN_SECONDS (2),
+# OUT (bench/out), REPORT (docs/BENCHMARKS.md).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+VENV=${VENV:-$root/venv}
+BIN=${BIN:-target/release}
+MIN_SECONDS=${MIN_SECONDS:-2}
+OUT=${OUT:-bench/out}
+REPORT=${REPORT:-docs/BENCHMARKS.md}
+VENV="$VENV" bash bench/setup-venv.sh bench/requirements-bench.txt bench/requirements-test.txt
+[ -x "$BIN/pinn-bench" ] || { echo "pinn.sh: $BIN/pinn-bench is missing: run make build" >&2; exit 1; }
+mkdir -p "$OUT"
+results="$OUT/pinn-$(date -u +%Y%m%d-%H%M%S).jsonl"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$BIN/pinn-bench" --out "$work" --threads 1,2 --min-seconds "$MIN_SECONDS" >"$results"
+"$VENV/bin/python" bench/peers/pinn_torch.py "$work" --threads 1,2 --precision float64,float32 \
+    --min-seconds "$MIN_SECONDS" >>"$results"
+"$VENV/bin/python" bench/report_pinn.py "$results" "$REPORT"
+echo "pinn.sh: raw results in $results" >&2

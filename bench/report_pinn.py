@@ -1,0 +1,82 @@
+"""Turn pinn.sh's JSON lines into the PINN section of docs/BENCHMARKS.md
+(between <!-- pinn:begin --> and <!-- pinn:end -->)."""
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def cpu():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def fmt(seconds):
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def main():
+    results, report = sys.argv[1], sys.argv[2]
+    rows = [json.loads(line) for line in open(results) if line.strip()]
+    piml = {r["threads"]: r for r in rows if r["solver"] == "piml"}
+    torch = {(r["precision"], r["threads"]): r for r in rows if r["solver"] == "pytorch"}
+    peak = next(r for r in rows if r["solver"] == "gemm-peak")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "<!-- pinn:begin -->",
+        "## PINN loss and gradient: piml-nn against PyTorch",
+        "",
+        f"Measured {now} on {os.cpu_count()} cores, {cpu()}, piml at commit {commit}. "
+        "Reproduce with `make bench` (or `bash bench/pinn.sh` after `make build`); every figure comes from that one run.",
+        "",
+        "One evaluation of the inverse Fisher–KPP PINN loss (../shared/peers/deepxde_fisher_inverse.py: "
+        "net 2-32-32-32-1 tanh; 2000 interior points with u, u_t, u_xx; 100 boundary points with u_x; "
+        f"100 initial and 176 data points with u) and its gradient with respect to all {piml[min(piml)]['weights']} "
+        "weights and the unknowns D and k. Both sides use the same points and weights (pinn-bench writes them, "
+        "bench/peers/pinn_torch.py reads them); PyTorch computes the derivatives as DeepXDE does, with "
+        "autograd and create_graph, then one backward pass. Median wall time per evaluation.",
+        "",
+        "| threads | piml f64 | PyTorch f64 | PyTorch f32 | PyTorch f64 / piml | PyTorch f32 / piml | piml GFLOP/s | share of GEMM peak |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for threads in sorted(piml):
+        p = piml[threads]
+        t64, t32 = torch.get(("f64", threads)), torch.get(("f32", threads))
+        ratio = lambda t: f"{t['seconds'] / p['seconds']:.1f}" if t else ""
+        share = p["gflops"] / (peak["gflops"] * threads)
+        lines.append(
+            f"| {threads} | {fmt(p['seconds'])} | {fmt(t64['seconds']) if t64 else ''} | "
+            f"{fmt(t32['seconds']) if t32 else ''} | {ratio(t64)} | {ratio(t32)} | {p['gflops']:.1f} | {share:.0%} |"
+        )
+    check = torch.get(("f64", 1))
+    lines += [
+        "",
+        f"GEMM peak measured in the same run: {peak['gflops']:.1f} GFLOP/s on one core "
+        "([4096×64]·[64×64] f64, nalgebra calling matrixmultiply); the share column divides by "
+        "the peak times the thread count. FLOPs counted as 2 × multiply-adds "
+        f"({piml[min(piml)]['macs'] / 1e6:.1f} M multiply-adds per evaluation: every stream of every point "
+        "forward through each layer and back twice).",
+        "",
+        f"Same loss on both sides: piml {piml[min(piml)]['loss']:.16g}, PyTorch f64 {check['loss']:.16g}"
+        if check else "",
+        "<!-- pinn:end -->",
+    ]
+    section = "\n".join(lines) + "\n"
+    text = open(report).read() if os.path.exists(report) else "# Benchmarks\n\n"
+    start, end = text.find("<!-- pinn:begin -->"), text.find("<!-- pinn:end -->")
+    if start >= 0 and end >= 0:
+        text = text[:start] + section + text[end + len("<!-- pinn:end -->") + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    open(report, "w").write(text)
+    print(f"report_pinn: wrote the PINN section of {report}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
