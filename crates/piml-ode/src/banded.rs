@@ -200,7 +200,7 @@ impl LinearSolver for BandedLu {
         Ok(())
     }
 
-    fn solve(&self, b: &mut [f64]) {
+    fn solve(&mut self, b: &mut [f64], _scale: &[f64], _tol: f64) -> usize {
         let (n, kl, ku) = (self.jac.n, self.jac.lower, self.jac.upper);
         let kv = kl + ku;
         let ldab = self.ldab();
@@ -224,6 +224,7 @@ impl LinearSolver for BandedLu {
                 }
             }
         }
+        0
     }
 }
 
@@ -267,8 +268,9 @@ mod tests {
             dlu.setup(gamma).unwrap();
             let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.9).cos()).collect();
             let (mut xb, mut xd) = (b.clone(), b.clone());
-            blu.solve(&mut xb);
-            dlu.solve(&mut xd);
+            let ones = vec![1.0; n];
+            blu.solve(&mut xb, &ones, 0.0);
+            dlu.solve(&mut xd, &ones, 0.0);
             for (u, v) in xb.iter().zip(&xd) {
                 assert!(
                     (u - v).abs() < 1e-10 * (1.0 + v.abs()),

@@ -14,10 +14,12 @@
 //!
 //! The Jacobian is reused across steps and re-evaluated only when Newton
 //! fails to converge with a stale one; the LU factors are reused while c
-//! stays the same.
+//! stays the same. With an iterative linear solver (`krylov.rs`) each Newton
+//! correction is solved to a fixed fraction of the Newton tolerance.
 
 use crate::error::Error;
 use crate::initial_step::initial_step;
+use crate::krylov::LINEAR_TOLERANCE_FRACTION;
 use crate::linear::LinearSolver;
 use crate::problem::Problem;
 use crate::solution::Stats;
@@ -292,8 +294,9 @@ impl<L: LinearSolver> Bdf<L> {
             {
                 *dy = c * f - psi - d;
             }
-            for block in self.dy.chunks_exact_mut(n) {
-                self.lu.solve(block);
+            let linear_tol = LINEAR_TOLERANCE_FRACTION * self.newton_tol;
+            for (block, scale) in self.dy.chunks_exact_mut(n).zip(self.scale.chunks_exact(n)) {
+                stats.linear_iterations += self.lu.solve(block, scale, linear_tol);
             }
             let dy_norm = self.tol.norm(1.0, &self.dy, &self.scale);
             if !dy_norm.is_finite() {

@@ -12,7 +12,10 @@
 //! for sensitivities, [`ParametricSystem`] (exact ∂f/∂p). A system whose
 //! Jacobian is banded (method-of-lines PDEs) says so with
 //! [`OdeSystem::jacobian_structure`] and writes a [`BandedMatrix`]; the
-//! implicit method then factorises with a banded LU (`banded.rs`).
+//! implicit method then factorises with a banded LU (`banded.rs`). A system
+//! with a sparse Jacobian (method-of-lines PDEs on 2-D grids) writes a
+//! [`SparseMatrix`] instead, and the implicit method solves with ILU(0)-
+//! preconditioned GMRES (`krylov.rs`).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod auto;
@@ -21,11 +24,13 @@ mod bdf;
 mod dopri5;
 mod error;
 mod initial_step;
+mod krylov;
 mod linear;
 mod problem;
 mod sensitivity;
 mod solution;
 mod solver;
+mod sparse;
 mod system;
 mod tolerance;
 
@@ -33,4 +38,5 @@ pub use banded::BandedMatrix;
 pub use error::Error;
 pub use solution::{SensitivitySolution, Solution, Stats};
 pub use solver::{Method, OdeSolver, OdeSolverBuilder, check_times};
+pub use sparse::SparseMatrix;
 pub use system::{JacobianStructure, OdeSystem, ParametricSystem};

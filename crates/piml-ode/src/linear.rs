@@ -2,12 +2,13 @@
 //! factor the Newton matrix I − γ·J once, then solve with it many times.
 //!
 //! The BDF integrator only sees the [`LinearSolver`] trait; [`Linear`] picks
-//! the dense LU or the banded LU (`banded.rs`) from the system's
-//! [`JacobianStructure`].
+//! the dense LU, the banded LU (`banded.rs`) or ILU(0)-preconditioned GMRES
+//! on a sparse matrix (`krylov.rs`) from the system's [`JacobianStructure`].
 
 use nalgebra::DMatrix;
 
 use crate::banded::BandedLu;
+use crate::krylov::Krylov;
 use crate::problem::Problem;
 use crate::system::JacobianStructure;
 
@@ -21,8 +22,11 @@ pub(crate) trait LinearSolver {
     fn update_jacobian<P: Problem>(&mut self, problem: &mut P, t: f64, y: &[f64]);
     /// Factorises I − γ·J for the last Jacobian.
     fn setup(&mut self, gamma: f64) -> Result<(), Singular>;
-    /// Overwrites `b` with (I − γ·J)⁻¹ b using the last factorisation.
-    fn solve(&self, b: &mut [f64]);
+    /// Overwrites `b` with (I − γ·J)⁻¹ b using the last factorisation, and
+    /// returns the iterations an iterative solver spent (0 for a direct one).
+    /// An iterative solver stops once the residual's weighted RMS norm with
+    /// weights `scale` is below `tol`; a direct one solves to round-off.
+    fn solve(&mut self, b: &mut [f64], scale: &[f64], tol: f64) -> usize;
 }
 
 /// The linear solver that fits a problem's Jacobian structure.
@@ -30,6 +34,8 @@ pub(crate) trait LinearSolver {
 pub(crate) enum Linear {
     Dense(DenseLu),
     Banded(BandedLu),
+    /// Boxed: its GMRES workspace and coarse LU make it the large variant.
+    Krylov(Box<Krylov>),
 }
 
 impl Linear {
@@ -40,6 +46,9 @@ impl Linear {
             JacobianStructure::Banded { lower, upper } => {
                 Linear::Banded(BandedLu::new(n, lower.min(n - 1), upper.min(n - 1)))
             }
+            JacobianStructure::Sparse { fields } => {
+                Linear::Krylov(Box::new(Krylov::new(problem.sparse_pattern(), fields)))
+            }
         }
     }
 }
@@ -49,6 +58,7 @@ impl LinearSolver for Linear {
         match self {
             Linear::Dense(s) => s.update_jacobian(problem, t, y),
             Linear::Banded(s) => s.update_jacobian(problem, t, y),
+            Linear::Krylov(s) => s.update_jacobian(problem, t, y),
         }
     }
 
@@ -56,13 +66,15 @@ impl LinearSolver for Linear {
         match self {
             Linear::Dense(s) => s.setup(gamma),
             Linear::Banded(s) => s.setup(gamma),
+            Linear::Krylov(s) => s.setup(gamma),
         }
     }
 
-    fn solve(&self, b: &mut [f64]) {
+    fn solve(&mut self, b: &mut [f64], scale: &[f64], tol: f64) -> usize {
         match self {
-            Linear::Dense(s) => s.solve(b),
-            Linear::Banded(s) => s.solve(b),
+            Linear::Dense(s) => s.solve(b, scale, tol),
+            Linear::Banded(s) => s.solve(b, scale, tol),
+            Linear::Krylov(s) => s.solve(b, scale, tol),
         }
     }
 }
@@ -146,7 +158,7 @@ impl LinearSolver for DenseLu {
         Ok(())
     }
 
-    fn solve(&self, b: &mut [f64]) {
+    fn solve(&mut self, b: &mut [f64], _scale: &[f64], _tol: f64) -> usize {
         let n = self.n;
         let a = &self.lu;
         for k in 0..n {
@@ -169,6 +181,7 @@ impl LinearSolver for DenseLu {
                 }
             }
         }
+        0
     }
 }
 
@@ -186,7 +199,7 @@ mod tests {
         lu.setup(gamma).unwrap();
         let b = [1.0, -2.0, 0.5];
         let mut x = b;
-        lu.solve(&mut x);
+        lu.solve(&mut x, &[1.0; 3], 0.0);
         let m = DMatrix::identity(3, 3) - &jac * gamma;
         let back = &m * nalgebra::DVector::from_column_slice(&x);
         for i in 0..3 {

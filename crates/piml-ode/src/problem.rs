@@ -9,6 +9,7 @@
 use nalgebra::DMatrix;
 
 use crate::banded::BandedMatrix;
+use crate::sparse::SparseMatrix;
 use crate::system::{JacobianStructure, OdeSystem};
 
 /// What the integrators need of the state they advance (its length is a
@@ -24,6 +25,10 @@ pub(crate) trait Problem {
     fn jacobian_structure(&self) -> JacobianStructure;
     /// The system's Jacobian in band storage, at the first block of `y`.
     fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix);
+    /// The pattern of the system's sparse Jacobian.
+    fn sparse_pattern(&self) -> SparseMatrix;
+    /// The system's Jacobian in sparse storage, at the first block of `y`.
+    fn sparse_jacobian(&mut self, t: f64, y: &[f64], jac: &mut SparseMatrix);
 }
 
 /// A system without sensitivities: one block.
@@ -49,5 +54,13 @@ impl<S: OdeSystem + ?Sized> Problem for Plain<'_, S> {
 
     fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
         self.0.banded_jacobian(t, y, jac);
+    }
+
+    fn sparse_pattern(&self) -> SparseMatrix {
+        self.0.sparse_pattern()
+    }
+
+    fn sparse_jacobian(&mut self, t: f64, y: &[f64], jac: &mut SparseMatrix) {
+        self.0.sparse_jacobian(t, y, jac);
     }
 }

@@ -12,6 +12,7 @@ use nalgebra::DMatrix;
 
 use crate::banded::BandedMatrix;
 use crate::problem::Problem;
+use crate::sparse::SparseMatrix;
 use crate::system::{JacobianStructure, ParametricSystem};
 
 /// A parametric system with its sensitivity columns appended to the state.
@@ -76,5 +77,13 @@ impl<S: ParametricSystem + ?Sized> Problem for Sensitivity<'_, S> {
 
     fn banded_jacobian(&mut self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
         self.system.banded_jacobian(t, &y[..self.n], jac);
+    }
+
+    fn sparse_pattern(&self) -> SparseMatrix {
+        self.system.sparse_pattern()
+    }
+
+    fn sparse_jacobian(&mut self, t: f64, y: &[f64], jac: &mut SparseMatrix) {
+        self.system.sparse_jacobian(t, &y[..self.n], jac);
     }
 }

@@ -15,8 +15,12 @@ pub struct Stats {
     pub rhs_evals: usize,
     /// Jacobian evaluations for the Newton matrix of the implicit method.
     pub jacobian_evals: usize,
-    /// LU factorisations of the Newton matrix I − c·J.
+    /// Factorisations of the Newton matrix I − c·J (LU, or the ILU(0)
+    /// preconditioner of the sparse path).
     pub lu_decompositions: usize,
+    /// GMRES iterations of the sparse path's linear solves (0 with the
+    /// dense and banded LU).
+    pub linear_iterations: usize,
     /// Switches from the explicit to the implicit method (`Method::Auto`).
     pub method_switches: usize,
     /// Time of the switch to the implicit method, if there was one.

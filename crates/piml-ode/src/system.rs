@@ -4,6 +4,7 @@
 use nalgebra::DMatrix;
 
 use crate::banded::BandedMatrix;
+use crate::sparse::SparseMatrix;
 
 /// Where the Jacobian ∂f/∂y can be nonzero: it decides the linear solver of
 /// the implicit method.
@@ -16,6 +17,15 @@ pub enum JacobianStructure {
     /// PDEs): banded LU, O(n·lower·(lower + upper)) per factorisation, with
     /// the Jacobian taken from [`OdeSystem::banded_jacobian`].
     Banded { lower: usize, upper: usize },
+    /// Only in the pattern of [`OdeSystem::sparse_pattern`] (method-of-lines
+    /// PDEs on 2-D grids, whose band is too wide to factorise): GMRES with an
+    /// ILU(0) preconditioner on the CSR Newton matrix, with the Jacobian
+    /// taken from [`OdeSystem::sparse_jacobian`]. The state interleaves
+    /// `fields` fields (component i belongs to field i mod `fields`, e.g. the
+    /// species of a grid cell); the linear solves keep every field's total
+    /// residual at zero, so the inexact Newton step conserves the field
+    /// totals that an exact one does (zero-flux walls).
+    Sparse { fields: usize },
 }
 
 /// An ODE system y' = f(t, y) of fixed dimension with an exact Jacobian.
@@ -41,6 +51,23 @@ pub trait OdeSystem: Sync {
         let mut dense = DMatrix::zeros(self.dim(), self.dim());
         self.jacobian(t, y, &mut dense);
         jac.copy_band_of(&dense);
+    }
+
+    /// The positions where the Jacobian can be nonzero, for
+    /// [`JacobianStructure::Sparse`] (default: every entry). The diagonal is
+    /// always added.
+    fn sparse_pattern(&self) -> SparseMatrix {
+        SparseMatrix::full_pattern(self.dim())
+    }
+
+    /// Writes the exact Jacobian into `jac`, which has the pattern of
+    /// [`OdeSystem::sparse_pattern`]. The default goes through the dense
+    /// [`OdeSystem::jacobian`]; a large sparse system should write the
+    /// entries directly.
+    fn sparse_jacobian(&self, t: f64, y: &[f64], jac: &mut SparseMatrix) {
+        let mut dense = DMatrix::zeros(self.dim(), self.dim());
+        self.jacobian(t, y, &mut dense);
+        jac.copy_pattern_of(&dense);
     }
 }
 

@@ -5,8 +5,10 @@
 //!   (`grid.rs`); boundary conditions per axis side from the model: periodic,
 //!   zero flux, Dirichlet (`boundary.rs`).
 //! - [`ReactionDiffusion`]: the conservative semi-discrete operator, an
-//!   [`piml_ode::OdeSystem`] with an exact banded Jacobian (`operator.rs`).
-//! - [`Solver`]: method of lines (BDF with banded LU, or Dormand–Prince) or,
+//!   [`piml_ode::OdeSystem`] with an exact banded (1-D) or sparse (2-D)
+//!   Jacobian (`operator.rs`).
+//! - [`Solver`]: method of lines (BDF with banded LU in 1-D and
+//!   ILU(0)-preconditioned GMRES in 2-D, or Dormand–Prince) or,
 //!   for periodic domains with constant diffusion, ETDRK4 on real FFTs
 //!   (`spectral.rs`); fields at requested times (`solve.rs`).
 //!

@@ -16,13 +16,17 @@
 //! interleaved, so that the wrap-around neighbours are 1 apart instead of
 //! n − 1. The Jacobian is then banded with half-bandwidth ns·(largest
 //! neighbour distance) + ns − 1: 2ns − 1 in 1-D, about ns·nx (2ns·nx when y
-//! is periodic) in 2-D. Every entry is exact: the symbolic derivatives of the
+//! is periodic) in 2-D. In 1-D the stiff integrator factorises that band; in
+//! 2-D the band is too wide (a banded LU at 128² costs ~400 MB and minutes),
+//! so the Jacobian is declared sparse instead: CSR with each cell's species
+//! block and the 5-point neighbours, solved by ILU(0)-preconditioned GMRES
+//! in piml-ode. Every entry is exact: the symbolic derivatives of the
 //! reaction terms and the diffusivities, compiled.
 
 use nalgebra::DMatrix;
 use piml_model::Model;
 use piml_model::expr::{Expr, Tape};
-use piml_ode::{BandedMatrix, JacobianStructure, OdeSystem};
+use piml_ode::{BandedMatrix, JacobianStructure, OdeSystem, SparseMatrix};
 
 use crate::bind::{Binding, compile, jacobian};
 use crate::boundary::Boundaries;
@@ -55,7 +59,7 @@ enum Diffusion {
 pub type Fields = Vec<Vec<f64>>;
 
 /// A reaction–diffusion model discretised on a grid: an [`OdeSystem`] with a
-/// banded Jacobian.
+/// banded (1-D) or sparse (2-D) Jacobian.
 ///
 /// Fields (what callers see) are one vector per species, of length
 /// [`Grid::n_cells`] in cell order (x fastest); the ODE state orders the
@@ -352,33 +356,79 @@ impl OdeSystem for ReactionDiffusion {
         }
     }
 
-    /// The dense Jacobian, through the band (for small grids and checks).
+    /// The dense Jacobian (for small grids and checks).
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) {
-        let n = self.dim();
-        let mut band = BandedMatrix::zeros(n, self.bandwidth.min(n - 1), self.bandwidth.min(n - 1));
-        self.banded_jacobian(t, y, &mut band);
-        band.write_dense(jac);
+        jac.fill(0.0);
+        self.assemble_jacobian(t, y, |i, j, v| jac[(i, j)] += v);
     }
 
+    /// Banded in 1-D; sparse in 2-D, where the band (about ns·nx wide) would
+    /// make the LU cost O(n·(ns·nx)²).
     fn jacobian_structure(&self) -> JacobianStructure {
-        JacobianStructure::Banded {
-            lower: self.bandwidth,
-            upper: self.bandwidth,
+        if self.grid.dim() == 1 {
+            JacobianStructure::Banded {
+                lower: self.bandwidth,
+                upper: self.bandwidth,
+            }
+        } else {
+            JacobianStructure::Sparse {
+                fields: self.n_species(),
+            }
         }
     }
 
     fn banded_jacobian(&self, t: f64, y: &[f64], jac: &mut BandedMatrix) {
+        jac.clear();
+        self.assemble_jacobian(t, y, |i, j, v| jac.add(i, j, v));
+    }
+
+    /// Every cell's ns×ns reaction block, and per face the couplings of the
+    /// two cells: species to itself, or every species to every other when a
+    /// diffusivity depends on the species.
+    fn sparse_pattern(&self) -> SparseMatrix {
+        let ns = self.n_species();
+        let cross = matches!(
+            self.diffusion,
+            Diffusion::Field {
+                jacobian: Some(_),
+                ..
+            }
+        );
+        let blocks = (0..self.grid.n_cells())
+            .map(|c| (c, c))
+            .chain(self.faces.iter().flat_map(|f| [(f.a, f.b), (f.b, f.a)]));
+        let positions = blocks.flat_map(|(a, b)| {
+            (0..ns).flat_map(move |k| {
+                (0..ns)
+                    .filter(move |&s| cross || a == b || s == k)
+                    .map(move |s| (self.index(a, k), self.index(b, s)))
+            })
+        });
+        SparseMatrix::with_pattern(self.dim(), positions.collect::<Vec<_>>())
+    }
+
+    fn sparse_jacobian(&self, t: f64, y: &[f64], jac: &mut SparseMatrix) {
+        jac.clear();
+        self.assemble_jacobian(t, y, |i, j, v| jac.add(i, j, v));
+    }
+}
+
+impl ReactionDiffusion {
+    /// Adds every term of the exact Jacobian at (t, y) through `add(row,
+    /// column, value)`: the reaction derivatives per cell, the flux
+    /// derivatives per face, the Dirichlet wall terms. The positions touched
+    /// do not depend on the values (see [`OdeSystem::sparse_pattern`]).
+    fn assemble_jacobian(&self, t: f64, y: &[f64], mut add: impl FnMut(usize, usize, f64)) {
         let ns = self.n_species();
         let u = self.fields(y);
         let t_column = vec![t; self.grid.n_cells()];
         let inputs = self.inputs(&u, &t_column);
-        jac.clear();
         let mut jr = vec![Vec::new(); ns * ns];
         self.reaction_jacobian.eval_columns(&inputs, &mut jr);
         for (column, jr) in jr.iter().enumerate() {
             let (k, s) = (column % ns, column / ns);
             for (c, v) in jr.iter().enumerate() {
-                jac.add(self.index(c, k), self.index(c, s), *v);
+                add(self.index(c, k), self.index(c, s), *v);
             }
         }
         let d = self.diffusivities(&inputs);
@@ -398,8 +448,8 @@ impl OdeSystem for ReactionDiffusion {
                 // F = D_f (u_b − u_a)/h² enters row (a, k) with + and row (b, k) with −.
                 let (ra, rb) = (self.index(f.a, k), self.index(f.b, k));
                 let mut put = |col: usize, v: f64| {
-                    jac.add(ra, col, v);
-                    jac.add(rb, col, -v);
+                    add(ra, col, v);
+                    add(rb, col, -v);
                 };
                 let df = 0.5 * (d[k][f.a] + d[k][f.b]) * f.inv_h2;
                 put(self.index(f.a, k), -df);
@@ -418,11 +468,11 @@ impl OdeSystem for ReactionDiffusion {
                 for k in 0..ns {
                     let row = self.index(c, k);
                     let w = 2.0 * side.inv_h2;
-                    jac.add(row, row, -w * d[k][c]);
+                    add(row, row, -w * d[k][c]);
                     if let Some(dd) = &dd {
                         for s in 0..ns {
                             let v = w * dd[k + ns * s][c] * (g[k][i] - u[k][c]);
-                            jac.add(row, self.index(c, s), v);
+                            add(row, self.index(c, s), v);
                         }
                     }
                 }

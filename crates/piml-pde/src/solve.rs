@@ -1,6 +1,7 @@
 //! Time stepping of a discretised reaction–diffusion problem: the method of
-//! lines through piml-ode (stiff BDF with the banded Jacobian, or
-//! Dormand–Prince), or ETDRK4 on Fourier modes; fields at requested times.
+//! lines through piml-ode (stiff BDF with the banded Jacobian in 1-D and the
+//! sparse one with preconditioned GMRES in 2-D, or Dormand–Prince), or
+//! ETDRK4 on Fourier modes; fields at requested times.
 
 use piml_ode::{OdeSolver, Stats};
 
@@ -13,10 +14,12 @@ use crate::spectral::Etdrk4;
 pub enum Method {
     /// Spectral ETDRK4 when it applies (every axis periodic, constant
     /// diffusion) and a step `dt` is given; otherwise the method of lines
-    /// with Dormand–Prince switching to banded BDF when stiffness shows.
+    /// with Dormand–Prince switching to BDF when stiffness shows.
     #[default]
     Auto,
-    /// Method of lines with variable-order BDF and the exact banded Jacobian.
+    /// Method of lines with variable-order BDF and the exact Jacobian:
+    /// banded LU in 1-D, ILU(0)-preconditioned GMRES on the sparse Newton
+    /// matrix in 2-D.
     Bdf,
     /// Method of lines with Dormand–Prince 5(4): cheaper where the diffusion
     /// time step limit h²/(2·D·dim) is not the binding one.
