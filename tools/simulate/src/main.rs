@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, Progress, main_with, parse_times, read_model, warn};
 use piml_io::{Provenance, check_output_path, write_json, write_table};
-use piml_ode::{Method, OdeSolver};
+use piml_ode::{Method, OdeSolver, Stats};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
 
@@ -219,7 +219,8 @@ fn run(args: Args) -> Result<()> {
     write_table(&args.output, &table)?;
 
     if let Some(path) = &args.report {
-        let steps: usize = outcome.stats.iter().map(|s| s.steps).sum();
+        // Work summed over members and conditions.
+        let total = |count: fn(&Stats) -> usize| outcome.stats.iter().map(count).sum::<usize>();
         let report = serde_json::json!({
             "members": members.len(),
             "conditions": plan.conditions.len(),
@@ -229,11 +230,12 @@ fn run(args: Args) -> Result<()> {
                 "method": format!("{:?}", args.method).to_lowercase(),
                 "rtol": args.rtol,
                 "atol": args.atol,
-                "steps": steps,
-                "rejected_steps": outcome.stats.iter().map(|s| s.rejected_steps).sum::<usize>(),
-                "rhs_evaluations": outcome.stats.iter().map(|s| s.rhs_evals).sum::<usize>(),
-                "jacobian_evaluations": outcome.stats.iter().map(|s| s.jacobian_evals).sum::<usize>(),
-                "lu_factorisations": outcome.stats.iter().map(|s| s.lu_decompositions).sum::<usize>(),
+                "steps": total(|s| s.steps),
+                "rejected_steps": total(|s| s.rejected_steps),
+                "rhs_evaluations": total(|s| s.rhs_evals),
+                "jacobian_evaluations": total(|s| s.jacobian_evals),
+                "lu_factorisations": total(|s| s.lu_decompositions),
+                "linear_iterations": total(|s| s.linear_iterations),
             },
         });
         write_json(path, &provenance.document(&model.name, report))?;
