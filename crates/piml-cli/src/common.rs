@@ -70,6 +70,19 @@ impl CommonArgs {
         builder.build_global().context("starting the thread pool")
     }
 
+    /// What every tool does first: start the thread pool, check that the
+    /// outputs can be written (before any work), read the model (`-` for
+    /// stdin) and apply the `--set` overrides.
+    pub fn start(&self, model: &std::path::Path, outputs: &[&std::path::Path]) -> Result<Model> {
+        self.init_threads()?;
+        for output in outputs {
+            piml_io::check_output_path(output)?;
+        }
+        let mut model = read_model(model)?;
+        self.apply_sets(&mut model)?;
+        Ok(model)
+    }
+
     /// Applies every `--set` to the model.
     pub fn apply_sets(&self, model: &mut Model) -> Result<()> {
         for (name, value) in &self.set {

@@ -7,8 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, main_with, warn};
-use piml_io::{Provenance, Table, check_output_path, read_table, write_json, write_table};
-use piml_model::Model;
+use piml_io::{Provenance, Table, read_table, write_json, write_table};
 use piml_sampling::{Domain, Method, PointSet, Set, adaptive, centred_l2_discrepancy};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -109,12 +108,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    args.common.init_threads()?;
-    for output in std::iter::once(&args.output).chain(&args.report) {
-        check_output_path(output)?;
-    }
-    let mut model = Model::from_file(&args.model)?;
-    args.common.apply_sets(&mut model)?;
+    let outputs: Vec<&Path> = std::iter::once(&args.output)
+        .chain(&args.report)
+        .map(PathBuf::as_path)
+        .collect();
+    let model = args.common.start(&args.model, &outputs)?;
     let domain = Domain::from_model(&model).with_context(|| args.model.display().to_string())?;
     check_flags_fit(&args)?;
 

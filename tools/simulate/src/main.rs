@@ -2,14 +2,14 @@
 
 mod inputs;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
-use piml_cli::{CommonArgs, Progress, main_with, parse_times, read_model, warn};
-use piml_io::{Provenance, check_output_path, write_json, write_table};
+use piml_cli::{CommonArgs, Progress, main_with, parse_times, warn};
+use piml_io::{Provenance, write_json, write_table};
 use piml_ode::{Method, OdeSolver, Stats};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
@@ -129,12 +129,11 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    args.common.init_threads()?;
-    for output in std::iter::once(&args.output).chain(&args.report) {
-        check_output_path(output)?;
-    }
-    let mut model = read_model(&args.model)?;
-    args.common.apply_sets(&mut model)?;
+    let outputs: Vec<&Path> = std::iter::once(&args.output)
+        .chain(&args.report)
+        .map(PathBuf::as_path)
+        .collect();
+    let model = args.common.start(&args.model, &outputs)?;
     for issue in piml_model::check_units(&model) {
         warn(format_args!("{}: units: {issue}", args.model.display()));
     }
