@@ -26,7 +26,7 @@ pub struct CommonArgs {
 }
 
 /// Reads a model file; `-` reads the model from stdin.
-pub fn read_model(path: &std::path::Path) -> Result<Model> {
+fn read_model(path: &std::path::Path) -> Result<Model> {
     if path.as_os_str() != "-" {
         return Ok(Model::from_file(path)?);
     }
@@ -37,7 +37,7 @@ pub fn read_model(path: &std::path::Path) -> Result<Model> {
 }
 
 /// Parses `name=value` with a numeric value.
-pub fn parse_assignment(s: &str) -> Result<(String, f64), String> {
+fn parse_assignment(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
         .ok_or_else(|| format!("'{s}': expected NAME=VALUE"))?;

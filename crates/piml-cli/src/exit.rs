@@ -4,17 +4,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-/// Marks an error as a failed computation (exit status 1) rather than bad input.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ComputationFailed(pub String);
-
 /// Whether the error, or any cause in its chain, is a failed computation.
 fn is_computation_failure(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        if cause.is::<ComputationFailed>() {
-            return true;
-        }
         if let Some(e) = cause.downcast_ref::<piml_ode::Error>() {
             return !e.is_input_error();
         }

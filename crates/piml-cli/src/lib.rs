@@ -8,8 +8,8 @@ mod progress;
 mod shard;
 mod times;
 
-pub use common::{CommonArgs, parse_assignment, read_model};
-pub use exit::{ComputationFailed, main_with, warn};
+pub use common::CommonArgs;
+pub use exit::{main_with, warn};
 pub use progress::Progress;
 pub use shard::Shard;
 pub use times::parse_times;
