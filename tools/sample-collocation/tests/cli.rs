@@ -2,9 +2,10 @@
 //! reproducibility, discrepancy against random points, RAD and RAR.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use piml_io::{Table, read_table, write_table};
+use piml_testkit::{Dir, values};
 
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,45 +16,14 @@ fn data(name: &str) -> String {
         .to_string()
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sample-collocation"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+const BIN: &str = env!("CARGO_BIN_EXE_sample-collocation");
 
 fn run_ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().unwrap())
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.path().join(name).to_str().unwrap().to_string()
-    }
+    piml_testkit::run_ok(BIN, args)
 }
 
 fn table(path: &str) -> Table {
     read_table(&PathBuf::from(path)).unwrap()
-}
-
-fn values(table: &Table, name: &str) -> Vec<f64> {
-    table
-        .f64_values(name)
-        .unwrap()
-        .into_iter()
-        .map(Option::unwrap)
-        .collect()
 }
 
 fn text(table: &Table, name: &str) -> Vec<Option<String>> {

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use piml_io::{Table, read_table};
+use piml_io::read_table;
+use piml_testkit::{Dir, run, values};
 
 fn testdata(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,40 +16,14 @@ fn testdata(name: &str) -> String {
         .to_string()
 }
 
+const BIN: &str = env!("CARGO_BIN_EXE_simulate");
+
 fn simulate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simulate"))
-        .args(args)
-        .output()
-        .expect("simulate runs")
+    run(BIN, args)
 }
 
 fn run_ok(args: &[&str]) {
-    let out = simulate(args);
-    assert!(
-        out.status.success(),
-        "simulate {args:?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn values(table: &Table, name: &str) -> Vec<f64> {
-    table
-        .f64_values(name)
-        .unwrap()
-        .into_iter()
-        .map(|v| v.unwrap())
-        .collect()
-}
-
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Dir {
-        Dir(tempfile::tempdir().unwrap())
-    }
-    fn path(&self, name: &str) -> String {
-        self.0.path().join(name).to_str().unwrap().to_string()
-    }
+    piml_testkit::run_ok(BIN, args);
 }
 
 #[test]
@@ -214,7 +189,7 @@ fn ensembles_are_identical_across_threads_and_shards() {
     let out = dir.path("slurm.parquet");
     let mut argv = base(&out);
     argv.push("--quiet".into());
-    let status = Command::new(env!("CARGO_BIN_EXE_simulate"))
+    let status = Command::new(BIN)
         .args(&argv)
         .env("SLURM_ARRAY_TASK_ID", "2")
         .env("SLURM_ARRAY_TASK_COUNT", "3")
@@ -309,7 +284,7 @@ fn a_failed_integration_exits_1_and_says_when() {
 
 #[test]
 fn a_closed_pipe_ends_quietly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simulate"))
+    let mut child = Command::new(BIN)
         .args([
             &testdata("lotka-volterra.json"),
             "-o",
@@ -360,7 +335,7 @@ fn inconsistent_units_are_warned_about_not_refused() {
 
 #[test]
 fn the_model_can_come_from_stdin_and_the_table_go_to_stdout() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simulate"))
+    let mut child = Command::new(BIN)
         .args(["-", "-o", "-", "--times", "0,1,2"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

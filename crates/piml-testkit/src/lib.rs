@@ -1,0 +1,159 @@
+//! What the tools' end-to-end tests share: a temporary directory, running a
+//! tool's binary, and checking a bad-input corpus. For tests only: these
+//! helpers panic with a message where a test would.
+#![allow(clippy::missing_panics_doc)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary directory that is removed at the end of the test.
+#[derive(Debug)]
+pub struct Dir(tempfile::TempDir);
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir(tempfile::tempdir().expect("a temporary directory"))
+    }
+
+    /// The path of `name` inside the directory, as a string for argv.
+    pub fn path(&self, name: &str) -> String {
+        self.0
+            .path()
+            .join(name)
+            .to_str()
+            .expect("a UTF-8 path")
+            .to_string()
+    }
+
+    /// The names of the files the directory holds.
+    pub fn files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.0.path())
+            .expect("the directory")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Default for Dir {
+    fn default() -> Dir {
+        Dir::new()
+    }
+}
+
+/// Runs a binary with arguments.
+pub fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs a binary and asserts it succeeded, showing its stderr if not.
+pub fn run_ok(bin: &str, args: &[&str]) -> Output {
+    let out = run(bin, args);
+    assert!(
+        out.status.success(),
+        "{bin} {args:?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A column of numbers that has no missing values.
+pub fn values(table: &piml_io::Table, name: &str) -> Vec<f64> {
+    let column = table.f64_values(name).unwrap_or_else(|e| panic!("{e}"));
+    column
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| panic!("column '{name}' has a missing value")))
+        .collect()
+}
+
+/// One case of a bad-input corpus: the model file, extra arguments, and a
+/// text the error message must contain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadCase {
+    pub model: PathBuf,
+    pub args: Vec<String>,
+    pub expect: String,
+}
+
+/// Reads a corpus: a JSON list of `{"model", "args", "expect"}`. Model paths
+/// are relative to `models`; `{name}` in an argument is replaced by the
+/// directory `substitutions` gives for it.
+pub fn bad_cases(corpus: &Path, models: &Path, substitutions: &[(&str, &Path)]) -> Vec<BadCase> {
+    let text =
+        std::fs::read_to_string(corpus).unwrap_or_else(|e| panic!("{}: {e}", corpus.display()));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the corpus is JSON");
+    let field = |c: &serde_json::Value, k: &str| {
+        c[k].as_str()
+            .unwrap_or_else(|| panic!("case {c}: no '{k}'"))
+            .to_string()
+    };
+    doc.as_array()
+        .expect("the corpus is a list")
+        .iter()
+        .map(|c| BadCase {
+            model: models.join(field(c, "model")),
+            args: c["args"]
+                .as_array()
+                .expect("args is a list")
+                .iter()
+                .map(|a| {
+                    let mut a = a.as_str().expect("args are strings").to_string();
+                    for (name, dir) in substitutions {
+                        a = a.replace(&format!("{{{name}}}"), dir.to_str().expect("a UTF-8 path"));
+                    }
+                    a
+                })
+                .collect(),
+            expect: field(c, "expect"),
+        })
+        .collect()
+}
+
+/// Runs `bin MODEL -o DIR/out.parquet [outputs…] ARGS` for every case and
+/// asserts: exit status 2, `error: ` first, the expected text in the
+/// message, and nothing left in the directory. `outputs` are further
+/// output flags (such as `--report`) pointed into the same directory.
+pub fn check_bad_inputs(bin: &str, cases: &[BadCase], outputs: &[&str]) {
+    for case in cases {
+        let dir = Dir::new();
+        let out = dir.path("out.parquet");
+        let mut args: Vec<String> = vec![
+            case.model.to_str().expect("a UTF-8 path").into(),
+            "-o".into(),
+            out,
+        ];
+        for (i, flag) in outputs.iter().enumerate() {
+            args.extend([flag.to_string(), dir.path(&format!("output-{i}.json"))]);
+        }
+        args.extend(case.args.iter().cloned());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = run(bin, &argv);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{case:?}: exit {:?}\n{stderr}",
+            result.status.code()
+        );
+        assert!(stderr.starts_with("error: "), "{case:?}: {stderr}");
+        assert!(
+            stderr.contains(&case.expect),
+            "{case:?}:\n  got:  {stderr}  want: {}",
+            case.expect
+        );
+        assert!(
+            dir.files().is_empty(),
+            "{case:?}: left files behind: {:?}",
+            dir.files()
+        );
+    }
+}
