@@ -8,7 +8,12 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::ast::{BinOp, Expr, Func, powf_exact};
+
+/// Rows evaluated together, slot by slot, so the loops vectorise.
+const CHUNK: usize = 256;
 
 /// A name the tape does not know.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -254,12 +259,45 @@ impl Tape {
 
     /// Evaluates on whole columns: `inputs[i]` is the column of input `i`
     /// (all of one length), results go to `out[j]` (resized to that length).
+    ///
+    /// Long columns are cut into blocks evaluated in parallel (rayon); every
+    /// row is computed the same way whatever the blocks, so the results do
+    /// not depend on the thread count.
     pub fn eval_columns(&self, inputs: &[&[f64]], out: &mut [Vec<f64>]) {
-        const CHUNK: usize = 256;
+        const BLOCK: usize = 16 * CHUNK;
         let rows = inputs.first().map_or(0, |c| c.len());
         for o in out.iter_mut() {
             o.resize(rows, 0.0);
         }
+        if rows <= BLOCK {
+            let mut local = vec![0.0; self.outputs.len() * rows];
+            self.eval_rows(inputs, 0, rows, &mut local);
+            for (o, values) in out.iter_mut().zip(local.chunks_exact(rows.max(1))) {
+                o.copy_from_slice(values);
+            }
+            return;
+        }
+        let blocks: Vec<(usize, Vec<f64>)> = (0..rows)
+            .step_by(BLOCK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let len = BLOCK.min(rows - start);
+                let mut local = vec![0.0; self.outputs.len() * len];
+                self.eval_rows(inputs, start, len, &mut local);
+                (start, local)
+            })
+            .collect();
+        for (start, local) in blocks {
+            let len = local.len() / self.outputs.len().max(1);
+            for (o, values) in out.iter_mut().zip(local.chunks_exact(len.max(1))) {
+                o[start..start + len].copy_from_slice(values);
+            }
+        }
+    }
+
+    /// Rows `first..first + rows` of every output, output-major into `out`.
+    fn eval_rows(&self, inputs: &[&[f64]], first: usize, rows: usize, out: &mut [f64]) {
         let n_const = self.constants.len();
         let base = self.n_inputs + n_const;
         // Slot-major work area: slot s of row r sits at s*CHUNK + r.
@@ -271,7 +309,7 @@ impl Tape {
         while start < rows {
             let len = CHUNK.min(rows - start);
             for (i, col) in inputs.iter().enumerate() {
-                work[i * CHUNK..][..len].copy_from_slice(&col[start..start + len]);
+                work[i * CHUNK..][..len].copy_from_slice(&col[first + start..first + start + len]);
             }
             for (k, op) in self.ops.iter().enumerate() {
                 let (done, rest) = work.split_at_mut((base + k) * CHUNK);
@@ -328,8 +366,9 @@ impl Tape {
                     }
                 }
             }
-            for (o, &slot) in out.iter_mut().zip(&self.outputs) {
-                o[start..start + len].copy_from_slice(&work[slot as usize * CHUNK..][..len]);
+            for (j, &slot) in self.outputs.iter().enumerate() {
+                out[j * rows + start..][..len]
+                    .copy_from_slice(&work[slot as usize * CHUNK..][..len]);
             }
             start += len;
         }

@@ -175,7 +175,8 @@ fn tape_matches_tree_on_points_and_columns() {
     );
     let mut scratch = tape.scratch();
     let mut out = vec![0.0; 4];
-    let n = 1000;
+    // More rows than one parallel block (4096), and not a multiple of it.
+    let n = 10_000;
     let s_col: Vec<f64> = (0..n).map(|i| 0.01 * i as f64).collect();
     let v_col = vec![2.0; n];
     let k_col: Vec<f64> = (0..n).map(|i| 1.0 + 0.001 * i as f64).collect();
