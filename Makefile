@@ -11,7 +11,7 @@ RELEASE := target/release
 help:
 	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
 	@echo "make test    every test: Rust unit, science and CLI tests, then pyarrow/DuckDB interop"
-	@echo "make bench   side-by-side benchmarks against scipy, CVODE and PyTorch (writes docs/BENCHMARKS.md)"
+	@echo "make bench   side-by-side benchmarks against scipy, CVODE, py-pde and PyTorch (writes docs/BENCHMARKS.md)"
 	@echo "make build   release binaries in target/release"
 	@echo "make lint    rustfmt and clippy, as CI would want them"
 
@@ -46,6 +46,7 @@ demo: build
 
 bench: build
 	bash bench/ode.sh
+	bash bench/pde.sh
 	bash bench/pinn.sh
 
 lint:

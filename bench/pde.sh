@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Reaction-diffusion: piml's simulate against py-pde (numba) on the problems
+# of ../shared/peers/pypde_*.py, in one run: Gray-Scott 128^2 periodic to
+# t = 5000 and Fisher-KPP 1-D with 512 cells to t = 50; whole-process time,
+# stepping time, time-discretisation error of each against its own dt/8
+# reference, and the cost per step from 64^2 to 512^2.
+# Writes the PDE section of docs/BENCHMARKS.md.
+#
+#   bash bench/pde.sh          (part of `make bench`, after `make build`)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+VENV=${VENV:-$root/venv}
+BIN=${BIN:-target/release}
+OUT=${OUT:-bench/out}
+REPORT=${REPORT:-docs/BENCHMARKS.md}
+PY="$VENV/bin/python"
+VENV="$VENV" bash bench/setup-venv.sh bench/requirements-bench.txt bench/requirements-test.txt
+[ -x "$BIN/simulate" ] || { echo "pde.sh: $BIN/simulate is missing: run make build" >&2; exit 1; }
+export OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1
+mkdir -p "$OUT"
+results="$OUT/pde-$(date -u +%Y%m%d-%H%M%S).jsonl"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+: >"$results"
+say() { echo "pde.sh: $*" >&2; }
+
+# piml: one JSON line from simulate's report, plus the whole-process time.
+piml() { # piml NAME OUTPUT ARGS...
+    local name=$1 output=$2
+    shift 2
+    "$PY" - "$name" "$output" "$work/report.json" "$BIN/simulate" "$@" -o "$output" --report "$work/report.json" --quiet \
+        >>"$results" <<'PYEND'
+import json, subprocess, sys, time
+name, output, report, command = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+start = time.perf_counter()
+subprocess.run(command, check=True)
+process = time.perf_counter() - start
+r = json.load(open(report))
+print(json.dumps({"problem": name, "solver": "piml", "process_seconds": process, "seconds": r["solve_seconds"],
+                  "steps": r["solver"]["steps"], "output": output}))
+PYEND
+}
+
+say "Gray-Scott 128^2 to t = 5000"
+gs=(testdata/gray-scott-2d.json --grid 128,128 --times 5000 --method spectral)
+piml gray-scott-128 "$work/gs.parquet" "${gs[@]}" --dt 1 --threads 1
+piml gray-scott-128-reference "$work/gs-ref.parquet" "${gs[@]}" --dt 0.125
+"$PY" bench/peers/pde_pypde.py gray-scott --n 128 --no-noise --save "$work/gs-pypde.npy" >>"$results"
+"$PY" bench/peers/pde_pypde.py gray-scott --n 128 --no-noise --dt 0.125 --save "$work/gs-pypde-ref.npy" \
+    | sed 's/"gray-scott-128"/"gray-scott-128-reference"/' >>"$results"
+
+say "Fisher-KPP 512 cells to t = 50"
+piml fisher-kpp "$work/fk.parquet" testdata/fisher-kpp-1d.json --grid 512 --times 50 --threads 1
+"$PY" bench/peers/pde_pypde.py fisher-kpp >>"$results"
+
+say "cost per step from 64^2 to 512^2"
+for n in 64 128 256 512; do
+    piml "gray-scott-scaling-$n" "$work/gs-$n.parquet" testdata/gray-scott-2d.json --grid "$n,$n" --times 500 \
+        --method spectral --dt 1 --threads 1
+done
+for n in 64 256; do
+    "$PY" bench/peers/pde_pypde.py gray-scott --n "$n" --no-noise \
+        | sed "s/\"gray-scott-$n\"/\"gray-scott-scaling-$n\"/" >>"$results"
+done
+
+"$PY" bench/report_pde.py "$results" "$work" "$REPORT"
+say "raw results in $results"
