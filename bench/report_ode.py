@@ -16,12 +16,11 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BEGIN, END = "<!-- ode:begin -->", "<!-- ode:end -->"
+from report_common import ROOT, git_commit, machine, markers, write_section
+
+BEGIN, END = markers("ode")
 PROBLEM_ORDER = ["robertson", "hires", "orego", "e5"]
 SOLVER_ORDER = ["piml-BDF", "piml-auto", "scipy-BDF", "scipy-LSODA", "CVODE-BDF"]
 PEERS = ["scipy-BDF", "scipy-LSODA", "CVODE-BDF"]  # ratio columns: peer time / piml time
@@ -86,39 +85,6 @@ def fmt_ratio(num, den):
     return f"{num / den:.3g}"
 
 
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        with open("/proc/meminfo") as f:
-            kb = int(f.readline().split()[1])
-            mem = f", {kb / 1024 ** 2:.0f} GiB memory"
-    except (OSError, ValueError, IndexError):
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{nproc} cores (nproc), {cpu}{mem}, Linux {platform.release()}"
-
-
-def git_commit():
-    try:
-        out = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True)
-        if out.returncode == 0:
-            return out.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-    except OSError:
-        pass
-    return None
-
-
 def section(rows, refs, command, date, min_seconds=0.5):
     solves = [r for r in rows if r.get("kind", "solve") == "solve"]
     procs = [r for r in rows if r.get("kind") == "process"]
@@ -180,18 +146,6 @@ def section(rows, refs, command, date, min_seconds=0.5):
     return "\n".join(out) + "\n"
 
 
-def splice(text, block):
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        return head + block.rstrip("\n") + tail
-    if not text.strip():
-        text = ("# Benchmarks\n\nSide-by-side measurements of piml against peer software, on the same problem "
-                "in the same run, reported as ratios. Each section is rewritten by the script named in it; "
-                "edit outside the markers only.\n")
-    return text.rstrip("\n") + "\n\n" + block
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("results", nargs="+")
@@ -211,13 +165,7 @@ def main():
     if args.stdout:
         sys.stdout.write(block)
         return
-    old = open(args.out).read() if os.path.exists(args.out) else ""
-    new = splice(old, block)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(new)
-    os.replace(tmp, args.out)
+    write_section(args.out, block, "ode")
     print(f"report_ode: wrote the ODE section of {args.out}", file=sys.stderr)
 
 

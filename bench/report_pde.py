@@ -6,9 +6,9 @@ docs/BENCHMARKS.md, between <!-- pde:begin --> and <!-- pde:end -->.
 
 import datetime
 import json
-import os
-import subprocess
 import sys
+
+from report_common import git_commit, machine, write_section
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -23,13 +23,6 @@ def piml_v(path, n):
 
 def rel_l2(a, b):
     return float(np.linalg.norm(a - b) / np.linalg.norm(b))
-
-
-def cpu():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def ms(s):
@@ -51,13 +44,13 @@ def main():
     front = x[i - 1] + (0.5 - uu[i - 1]) * (x[i] - x[i - 1]) / (uu[i] - uu[i - 1])
     bramson = 2 * 50 - 1.5 * np.log(50)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "<!-- pde:begin -->",
         "## Reaction–diffusion: piml against py-pde (numba)",
         "",
-        f"Measured {now} on {os.cpu_count()} cores, {cpu()}, piml at commit {commit}, py-pde {q.get('version')}. "
+        f"Measured {now} on {machine()}, piml at commit {commit}, py-pde {q.get('version')}. "
         "Reproduce with `make bench` (or `bash bench/pde.sh` after `make build`); all figures from that one run, "
         "both sides on one thread.",
         "",
@@ -102,14 +95,7 @@ def main():
         theirs = f"{qr['us_per_step']:.0f} µs" if qr else ""
         lines.append(f"| {n}² | {pr['seconds'] / pr['steps'] * 1e6:.0f} µs | {theirs} |")
     lines += ["<!-- pde:end -->"]
-    section = "\n".join(lines) + "\n"
-    text = open(report).read() if os.path.exists(report) else "# Benchmarks\n\n"
-    start, end = text.find("<!-- pde:begin -->"), text.find("<!-- pde:end -->")
-    if start >= 0 and end >= 0:
-        text = text[:start] + section + text[end + len("<!-- pde:end -->") + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(report, "w").write(text)
+    write_section(report, "\n".join(lines) + "\n", "pde")
     print(f"report_pde: wrote the PDE section of {report}", file=sys.stderr)
 
 

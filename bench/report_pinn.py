@@ -3,17 +3,9 @@
 
 import datetime
 import json
-import os
-import platform
-import subprocess
 import sys
 
-
-def cpu():
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+from report_common import git_commit, machine, write_section
 
 
 def fmt(seconds):
@@ -26,13 +18,13 @@ def main():
     piml = {r["threads"]: r for r in rows if r["solver"] == "piml"}
     torch = {(r["precision"], r["threads"]): r for r in rows if r["solver"] == "pytorch"}
     peak = next(r for r in rows if r["solver"] == "gemm-peak")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "<!-- pinn:begin -->",
         "## PINN loss and gradient: piml-nn against PyTorch",
         "",
-        f"Measured {now} on {os.cpu_count()} cores, {cpu()}, piml at commit {commit}. "
+        f"Measured {now} on {machine()}, piml at commit {commit}. "
         "Reproduce with `make bench` (or `bash bench/pinn.sh` after `make build`); every figure comes from that one run.",
         "",
         "One evaluation of the inverse Fisher–KPP PINN loss (../shared/peers/deepxde_fisher_inverse.py: "
@@ -67,14 +59,7 @@ def main():
         if check else "",
         "<!-- pinn:end -->",
     ]
-    section = "\n".join(lines) + "\n"
-    text = open(report).read() if os.path.exists(report) else "# Benchmarks\n\n"
-    start, end = text.find("<!-- pinn:begin -->"), text.find("<!-- pinn:end -->")
-    if start >= 0 and end >= 0:
-        text = text[:start] + section + text[end + len("<!-- pinn:end -->") + 1:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(report, "w").write(text)
+    write_section(report, "\n".join(lines) + "\n", "pinn")
     print(f"report_pinn: wrote the PINN section of {report}", file=sys.stderr)
 
 

@@ -21,7 +21,6 @@ against testdata/stiff-references.json.
 """
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
