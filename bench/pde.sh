@@ -2,8 +2,11 @@
 # Reaction-diffusion: piml's simulate against py-pde (numba) on the problems
 # of ../shared/peers/pypde_*.py, in one run: Gray-Scott 128^2 periodic to
 # t = 5000 and Fisher-KPP 1-D with 512 cells to t = 50; whole-process time,
-# stepping time, time-discretisation error of each against its own dt/8
-# reference, and the cost per step from 64^2 to 512^2.
+# stepping time, the error of each against a common reference (piml's ETDRK4
+# at dt = 1/8, the same noise-free initial field) and against its own dt/8
+# run, piml at a ladder of steps to find the one that matches py-pde's
+# accuracy; Fisher-KPP fronts against Bramson's law; the cost per step from
+# 64^2 to 512^2.
 # Writes the PDE section of docs/BENCHMARKS.md.
 #
 #   bash bench/pde.sh          (part of `make bench`, after `make build`)
@@ -44,14 +47,18 @@ PYEND
 
 say "Gray-Scott 128^2 to t = 5000"
 gs=(testdata/gray-scott-2d.json --grid 128,128 --times 5000 --method spectral)
-piml gray-scott-128 "$work/gs.parquet" "${gs[@]}" --dt 1 --threads 1
+for dt in 1 2 4 8 16; do
+    piml "gray-scott-128-dt$dt" "$work/gs-dt$dt.parquet" "${gs[@]}" --dt "$dt" --threads 1
+done
 piml gray-scott-128-reference "$work/gs-ref.parquet" "${gs[@]}" --dt 0.125
 "$PY" bench/peers/pde_pypde.py gray-scott --n 128 --no-noise --save "$work/gs-pypde.npy" >>"$results"
 "$PY" bench/peers/pde_pypde.py gray-scott --n 128 --no-noise --dt 0.125 --save "$work/gs-pypde-ref.npy" \
     | sed 's/"gray-scott-128"/"gray-scott-128-reference"/' >>"$results"
 
 say "Fisher-KPP 512 cells to t = 50"
-piml fisher-kpp "$work/fk.parquet" testdata/fisher-kpp-1d.json --grid 512 --times 50 --threads 1
+piml fisher-kpp "$work/fk.parquet" testdata/fisher-kpp-1d.json --grid 512 --times 40,50 --threads 1
+piml fisher-kpp-reference "$work/fk-ref.parquet" testdata/fisher-kpp-1d.json --grid 512 --times 40,50 \
+    --method stiff --rtol 1e-10 --atol 1e-14 --threads 1
 "$PY" bench/peers/pde_pypde.py fisher-kpp >>"$results"
 
 say "cost per step from 64^2 to 512^2"

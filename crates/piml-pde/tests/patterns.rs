@@ -16,14 +16,24 @@ fn front(u: &[f64], grid: &Grid) -> f64 {
     x0 + (0.5 - u[i - 1]) * (x1 - x0) / (u[i] - u[i - 1])
 }
 
-/// Fisher–KPP u_t = D u_xx + r u(1 − u) from a step: the front's position
-/// follows x(t) = 2√(Dr)·t − (3/2)·√(D/r)·ln t + const (Bramson 1983), so its
-/// mean speed between t1 and t2 is 2√(Dr) − (3/2)√(D/r)·ln(t2/t1)/(t2 − t1).
-/// The grid (h = 0.25) speeds the front up by about h²r/(12·…) ≈ 0.3%; the
-/// remaining corrections to Bramson's law are O(t^(−1/2)) ≈ 0.1% here; we
-/// allow 1%, as the issue asks.
+/// Fisher–KPP u_t = D u_xx + r u(1 − u) from a step on a zero-flux line long
+/// enough that the front never feels the far wall (it reaches x ≈ 200 of 400
+/// by t = 100, where u ahead of it is below 1e-40). Bramson (1983): the
+/// front's position is x(t) = 2√(Dr)·t − (3/(2λ))·ln t + const, λ = √(r/D),
+/// so its speed is 2√(Dr) − 3/(2λt). We locate the u = 1/2 crossing at five
+/// late times, 60…100, and compare each interval's mean speed with the
+/// corrected speed at the interval's logarithmic mean time
+/// t̄ = (t2 − t1)/ln(t2/t1) (where the mean of 1/t over [t1, t2] equals 1/t̄).
+/// Error budget (D = r = 1, h = 0.25): the grid speeds this pulled front up
+/// by about (r/D)·h²/24 ≈ 0.26% (the discrete Laplacian's symbol on e^(−λx)
+/// is λ²(1 + λ²h²/12 + …)); the next term of the expansion, 3√π/(2 t^(3/2))
+/// (Ebert & van Saarloos 2000), is 0.3–0.1% over these times; the
+/// integrator (rtol 1e-8) and interpolating the crossing add < 1e-4.
+/// Measured: +0.30% on every interval (1.98285 against 1.97688 over 60…70,
+/// 1.99014 against 1.98420 over 90…100). We allow 1%, as the issue asks.
 #[test]
 fn fisher_fronts_travel_at_twice_root_dr() {
+    let (d, r) = (1.0_f64, 1.0_f64);
     let model = Model::from_json_str(
         r#"{"space": {"x": {"span": [0, 400]}}, "boundary": "neumann",
             "species": {"u": {"initial": "step(10 - x)", "diffusion": "D"}},
@@ -38,29 +48,38 @@ fn fisher_fronts_travel_at_twice_root_dr() {
         .atol(1e-10)
         .build()
         .unwrap();
-    let (t1, t2) = (80.0, 100.0);
-    let solution = solver
-        .solve(&rd, &rd.initial_state(), 0.0, &[t1, t2])
-        .unwrap();
-    let (x1, x2) = (
-        front(&solution.fields[0][0], &grid),
-        front(&solution.fields[1][0], &grid),
-    );
-    let speed = (x2 - x1) / (t2 - t1);
-    let theory = 2.0 - 1.5 * (t2 / t1).ln() / (t2 - t1);
-    assert!(
-        (speed - theory).abs() < 0.01 * theory,
-        "front speed {speed}, theory {theory}"
-    );
+    let times = [60.0, 70.0, 80.0, 90.0, 100.0];
+    let solution = solver.solve(&rd, &rd.initial_state(), 0.0, &times).unwrap();
+    let fronts: Vec<f64> = solution
+        .fields
+        .iter()
+        .map(|fields| front(&fields[0], &grid))
+        .collect();
+    let lambda = (r / d).sqrt();
+    for (t, x) in times.windows(2).zip(fronts.windows(2)) {
+        let speed = (x[1] - x[0]) / (t[1] - t[0]);
+        let t_mean = (t[1] - t[0]) / (t[1] / t[0]).ln();
+        let theory = 2.0 * (d * r).sqrt() - 3.0 / (2.0 * lambda * t_mean);
+        assert!(
+            (speed - theory).abs() < 0.01 * theory,
+            "front speed {speed} over t = {}…{}, theory {theory}",
+            t[0],
+            t[1]
+        );
+    }
 }
 
 /// Gray–Scott (Pearson 1993) with F = 0.035, k = 0.065 on the periodic
 /// 128² grid of testdata/gray-scott-2d.json, seeded with its central square
 /// plus uniform noise of ±0.1 clipped at zero (what `simulate --perturb 0.1`
-/// does): after the seed's transient the spots replicate outwards, and the
-/// spatial variance of v doubles between t = 1000 and t = 5000 (measured
-/// 3.57e-4 → 7.12e-4, the same at dt = 1 and 2); we assert growth by 1.5×.
-/// No spot count is asserted: it depends on the grid spacing.
+/// does), stepped by ETDRK4 at dt = 1 (5000 steps, ~13 s in a debug build).
+/// The noise decays first and the square settles into spots (the variance of
+/// v holds at 3.57e-4 from t = 500 to 3000); then the spots replicate
+/// outwards and the variance doubles by t = 5000 (measured 3.568e-4 at
+/// t = 1000 → 7.123e-4 at t = 5000; the same to three digits at dt = 2, so
+/// this is no time-step artefact). We assert growth by 1.5×, leaving room for
+/// the seed's details but not for a pattern that fails to spread. No spot
+/// count is asserted: it depends on the grid spacing.
 #[test]
 fn gray_scott_grows_a_pattern() {
     let path =
@@ -73,7 +92,7 @@ fn gray_scott_grows_a_pattern() {
     for v in initial.iter_mut().flatten() {
         *v = (*v + 0.1 * (2.0 * rng.random::<f64>() - 1.0)).max(0.0);
     }
-    let solver = Solver::new(Method::Spectral).dt(2.0).build().unwrap();
+    let solver = Solver::new(Method::Spectral).dt(1.0).build().unwrap();
     let times = [1000.0, 5000.0];
     let solution = solver.solve(&rd, &initial, 0.0, &times).unwrap();
     let variance = |v: &[f64]| {
