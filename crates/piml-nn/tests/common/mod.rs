@@ -64,19 +64,23 @@ pub fn u0(x: &[Dual], time: usize, k: usize) -> Dual {
         })
 }
 
-/// The network's outputs at `x` as duals along input `dir` (None: values only), computed
-/// point by point without the crate's batched code.
-pub fn reference(mlp: &Mlp, params: &[f64], x: &[f64], dir: Option<usize>) -> Vec<Dual> {
-    let arch = mlp.architecture();
-    let xs: Vec<Dual> = x
-        .iter()
+/// The point `x` as dual numbers whose derivative is taken along input `dir`.
+fn seeded(x: &[f64], dir: Option<usize>) -> Vec<Dual> {
+    x.iter()
         .enumerate()
         .map(|(i, &v)| Dual {
             v,
             d: if Some(i) == dir { 1.0 } else { 0.0 },
             dd: 0.0,
         })
-        .collect();
+        .collect()
+}
+
+/// The network's outputs at `x` as duals along input `dir` (None: values only), computed
+/// point by point without the crate's batched code.
+pub fn reference(mlp: &Mlp, params: &[f64], x: &[f64], dir: Option<usize>) -> Vec<Dual> {
+    let arch = mlp.architecture();
+    let xs = seeded(x, dir);
     let xi: Vec<Dual> = xs
         .iter()
         .zip(&arch.spans)
@@ -151,15 +155,7 @@ pub fn u0_jets(points: &[f64], spec: &JetSpec, d: usize, time: usize, outputs: u
     let mut out = Vec::new();
     for x in points.chunks_exact(d) {
         let along = |dir: Option<usize>| -> Vec<Dual> {
-            let xs: Vec<Dual> = x
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| Dual {
-                    v,
-                    d: if Some(i) == dir { 1.0 } else { 0.0 },
-                    dd: 0.0,
-                })
-                .collect();
+            let xs = seeded(x, dir);
             (0..outputs).map(|k| u0(&xs, time, k)).collect()
         };
         out.extend(along(None).iter().map(|u| u.v));
