@@ -16,6 +16,7 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     log: Option<Mutex<Instant>>,
     label: String,
+    message: Mutex<String>,
     done: AtomicU64,
     total: u64,
 }
@@ -40,24 +41,58 @@ impl Progress {
             bar,
             log: (!quiet && !terminal).then(|| Mutex::new(Instant::now())),
             label: label.to_string(),
+            message: Mutex::new(String::new()),
             done: AtomicU64::new(0),
             total,
         }
     }
 
     /// One more item finished.
-    #[allow(clippy::print_stderr)]
     pub fn inc(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
+        self.log_line(done);
+    }
+
+    /// `done` items finished, with a note on the current state (a loss, parameters) shown
+    /// after the bar and in the log lines.
+    pub fn update(&self, done: u64, message: String) {
+        self.done.store(done, Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            bar.set_message(format!("{} {message}", self.label));
+        }
+        if let Ok(mut m) = self.message.lock() {
+            *m = message;
+        }
+        self.log_line(done);
+    }
+
+    /// `done` items finished.
+    pub fn set_position(&self, done: u64) {
+        self.done.store(done, Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+        self.log_line(done);
+    }
+
+    /// Items finished so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    #[allow(clippy::print_stderr)]
+    fn log_line(&self, done: u64) {
         if let Some(last) = &self.log
             && let Ok(mut last) = last.lock()
             && last.elapsed() >= LOG_EVERY
         {
             *last = Instant::now();
-            eprintln!("{}: {done}/{}", self.label, self.total);
+            let message = self.message.lock().map(|m| m.clone()).unwrap_or_default();
+            eprintln!("{}: {done}/{} {message}", self.label, self.total);
         }
     }
 

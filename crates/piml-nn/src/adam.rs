@@ -84,6 +84,22 @@ impl Adam {
         self.t
     }
 
+    /// The moment estimates m and v and the step count t: what a checkpoint must keep to
+    /// continue the same sequence of updates.
+    pub fn state(&self) -> (&[f64], &[f64], usize) {
+        (&self.m, &self.v, self.t)
+    }
+
+    /// The same optimiser continuing from a saved [`Adam::state`]; `None` if the moment
+    /// vectors do not have this optimiser's length.
+    pub fn resumed(mut self, m: Vec<f64>, v: Vec<f64>, t: usize) -> Option<Adam> {
+        if m.len() != self.m.len() || v.len() != self.v.len() {
+            return None;
+        }
+        (self.m, self.v, self.t) = (m, v, t);
+        Some(self)
+    }
+
     /// One update of `params` from the gradient `grad`, in place.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         assert_eq!(params.len(), self.m.len(), "parameter vector length");

@@ -1,0 +1,515 @@
+//! `fit-pinn`: a physics-informed neural network that learns a model's unknown parameters
+//! from sparse, noisy measurements.
+
+mod inputs;
+mod outputs;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use piml_cli::{CommonArgs, Progress, main_with};
+use piml_nn::{Activation, Architecture, Mlp, Schedule};
+use piml_pinn::{
+    Ending, Error, HistoryRow, InitialFrom, Monitor, Phase, Problem, Resample, Settings, Trainer,
+    Weights,
+};
+
+const EXAMPLE: &str = "\
+Examples:
+  # D and r of Fisher-KPP from 176 noisy measurements (Adam, then L-BFGS)
+  fit-pinn fisher.json --data data.parquet -o fit.json --interior 2000 --boundary 100 \\
+      --initial 100 --layers 3x32 --adam 10000 --lbfgs 2000 --seed 1 \\
+      --network net.safetensors --history history.parquet \\
+      --predict pred.parquet --predict-grid 51,101
+
+  # A long run on a cluster: checkpoints every 1000 steps; rerun the same command to resume
+  fit-pinn fisher.json --data data.parquet -o fit.json --checkpoint ckpt --checkpoint-every 1000";
+
+/// Fits a physics-informed neural network u(t, x, y) to a model and measurements: the loss
+/// is λ_data L_data + λ_pde L_pde + λ_bc L_bc + λ_ic L_ic, the residual of every species'
+/// equation at collocation points, the model's boundary and initial conditions and the data
+/// misfit; parameters marked `estimate` in the model are learned with the network.
+#[derive(Debug, Parser)]
+#[command(name = "fit-pinn", version, after_help = EXAMPLE, allow_negative_numbers = true)]
+struct Args {
+    /// Model file (JSON) with a time span (and space spans for reaction–diffusion)
+    model: PathBuf,
+    /// Measurements: t, x, y as the model has them and observable columns (Parquet or CSV)
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Fit document (JSON)
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Collocation table (from sample-collocation) instead of --interior/--boundary/--initial
+    #[arg(long, value_name = "FILE")]
+    collocation: Option<PathBuf>,
+    /// Interior collocation points
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    interior: usize,
+    /// Boundary collocation points (shared among the sides)
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    boundary: usize,
+    /// Initial-time collocation points
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    initial: usize,
+    /// Design of the collocation points: uniform, lhs, sobol, halton, grid
+    #[arg(long, value_name = "KIND", default_value = "sobol")]
+    sampler: String,
+    /// Where the initial condition comes from: model (a loss term on the model's expressions),
+    /// hard (imposed exactly, u = u0 + τN), data (the measurements at the first time)
+    #[arg(long, value_name = "FROM", default_value = "model")]
+    initial_from: String,
+    /// Hidden layers: DEPTHxWIDTH (3x32) or widths (64,32,32)
+    #[arg(long, value_name = "SPEC", default_value = "3x32")]
+    layers: String,
+    /// Activation: tanh, sin, silu, gelu
+    #[arg(long, value_name = "NAME", default_value = "tanh")]
+    activation: String,
+    /// Random Fourier features of the inputs: M:SIGMA
+    #[arg(long, value_name = "M:SIGMA")]
+    fourier: Option<String>,
+    /// Adam steps
+    #[arg(long, value_name = "STEPS", default_value_t = 10_000)]
+    adam: usize,
+    /// Adam learning rate
+    #[arg(long, value_name = "LR", default_value_t = 1e-3)]
+    lr: f64,
+    /// Learning-rate decay: FACTOR:STEPS multiplies the rate by FACTOR every STEPS steps
+    #[arg(long, value_name = "FACTOR:STEPS")]
+    lr_decay: Option<String>,
+    /// L-BFGS iterations after Adam
+    #[arg(long, value_name = "ITERS", default_value_t = 2000)]
+    lbfgs: u64,
+    /// Term weights: pde=1,bc=1,ic=1,data=1 (omitted terms keep 1), or adaptive[:EVERY]
+    #[arg(long, value_name = "SPEC", default_value = "pde=1,bc=1,ic=1,data=1")]
+    weights: String,
+    /// Causal weighting in time with this ε (Wang, Sankaran & Perdikaris 2022)
+    #[arg(long, value_name = "EPS")]
+    causal: Option<f64>,
+    /// Residual-based resampling of the interior points: rad:EVERY[:K[:C]]
+    #[arg(long, value_name = "SPEC")]
+    resample: Option<String>,
+    /// Stop Adam on a plateau: PATIENCE[:REL] (no relative improvement REL in PATIENCE steps)
+    #[arg(long, value_name = "SPEC")]
+    plateau: Option<String>,
+    /// A history row every this many steps
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    history_every: usize,
+    /// Fit only the rows of this condition, with the model under it
+    #[arg(long, value_name = "NAME")]
+    condition: Option<String>,
+    /// Write the trained network (safetensors; outputs in the model's units)
+    #[arg(long, value_name = "FILE")]
+    network: Option<PathBuf>,
+    /// Write predictions on a grid (needs --predict-grid)
+    #[arg(long, value_name = "FILE", requires = "predict_grid")]
+    predict: Option<PathBuf>,
+    /// Prediction grid: NT,NX[,NY] points per axis, ends included
+    #[arg(long, value_name = "NT,NX[,NY]")]
+    predict_grid: Option<String>,
+    /// Write the residual at every interior point (input of sample-collocation --from)
+    #[arg(long, value_name = "FILE")]
+    residuals: Option<PathBuf>,
+    /// Write the loss and parameter history
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// Checkpoint directory: a run resumes from the checkpoint there
+    #[arg(long, value_name = "DIR")]
+    checkpoint: Option<PathBuf>,
+    /// Checkpoint every this many Adam steps
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        requires = "checkpoint"
+    )]
+    checkpoint_every: usize,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+fn main() -> ExitCode {
+    main_with(|| run(Args::parse()))
+}
+
+fn run(args: Args) -> Result<()> {
+    let outputs: Vec<&Path> = std::iter::once(&args.output)
+        .chain(&args.network)
+        .chain(&args.predict)
+        .chain(&args.residuals)
+        .chain(&args.history)
+        .map(PathBuf::as_path)
+        .collect();
+    let model = args.common.start(&args.model, &outputs)?;
+    let settings = settings(&args)?;
+    let arch_flags = architecture_flags(&args)?;
+    let initial_from = match args.initial_from.as_str() {
+        "model" => InitialFrom::Model,
+        "hard" => InitialFrom::Hard,
+        "data" => InitialFrom::Data,
+        other => bail!("--initial-from: '{other}' is not one of model, hard, data"),
+    };
+    let grid = args
+        .predict_grid
+        .as_deref()
+        .map(|g| inputs::parse_grid(g, &model))
+        .transpose()
+        .context("--predict-grid")?;
+
+    let (model, data) = inputs::read_data(&args.data, &model, args.condition.as_deref())?;
+    let points = match &args.collocation {
+        Some(path) => inputs::read_collocation(path, &model)?,
+        None => inputs::sample_collocation(
+            &model,
+            &args.sampler,
+            [args.interior, args.boundary, args.initial],
+            initial_from == InitialFrom::Model,
+            args.common.seed,
+        )?,
+    };
+    let problem = Problem::new(&model, data, &points, initial_from)
+        .with_context(|| format!("{}", args.model.display()))?;
+
+    let mut arch = Architecture::new(
+        problem.spans().to_vec(),
+        arch_flags.hidden,
+        problem.species().len(),
+    )
+    .activation(arch_flags.activation);
+    if let Some((m, sigma)) = arch_flags.fourier {
+        arch = arch.fourier(m, sigma);
+    }
+    if initial_from == InitialFrom::Hard {
+        arch = arch.initial_condition(0);
+    }
+    let mlp = Mlp::new(arch, args.common.seed)?;
+    let key = run_key(&args, &model);
+    let mut trainer = Trainer::new(problem, mlp.clone(), settings.clone(), key)?;
+    let checkpoint_file = args.checkpoint.as_ref().map(|d| d.join("checkpoint.json"));
+    if let Some(file) = &checkpoint_file {
+        std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("creating the checkpoint directory {}", file.display()))?;
+        if file.exists() {
+            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+            trainer = trainer
+                .resume(&bytes)
+                .with_context(|| file.display().to_string())?;
+            piml_cli::warn(format!("resuming from {}", file.display()));
+        }
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop))
+        .context("installing the SIGTERM handler")?;
+    let mut monitor = Watch {
+        progress: None,
+        quiet: args.common.quiet,
+        names: trainer
+            .problem()
+            .unknowns()
+            .iter()
+            .map(|u| u.name.clone())
+            .collect(),
+        file: checkpoint_file.clone(),
+        stop,
+        phase_started: Instant::now(),
+        timings: Vec::new(),
+    };
+    let started = Instant::now();
+    let outcome = trainer.run(&mut monitor)?;
+    monitor.finish_phase();
+    if let Ending::Interrupted { phase, step } = outcome.ending {
+        let at = checkpoint_file.as_ref().map_or_else(
+            || "no checkpoint (no --checkpoint)".to_string(),
+            |f| format!("checkpoint in {}", f.display()),
+        );
+        bail!(
+            "interrupted by SIGTERM in {} at step {step}; {at}: rerun the same command to resume",
+            phase.name()
+        );
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let report = outputs::Report {
+        args: &args,
+        model: &model,
+        trainer: &mut trainer,
+        mlp: &mlp,
+        outcome: &outcome,
+        seconds,
+        phase_seconds: &monitor.timings,
+        grid: grid.as_deref(),
+    };
+    report.write()?;
+    Ok(())
+}
+
+/// A progress bar per phase, checkpoints written atomically, SIGTERM watched.
+struct Watch {
+    progress: Option<(Phase, Progress)>,
+    quiet: bool,
+    names: Vec<String>,
+    file: Option<PathBuf>,
+    stop: Arc<AtomicBool>,
+    phase_started: Instant,
+    /// Wall seconds and steps of each finished phase.
+    timings: Vec<(Phase, f64, usize)>,
+}
+
+impl Watch {
+    fn finish_phase(&mut self) {
+        if let Some((phase, p)) = self.progress.take() {
+            p.finish();
+            let steps = p.done();
+            self.timings.push((
+                phase,
+                self.phase_started.elapsed().as_secs_f64(),
+                steps as usize,
+            ));
+        }
+    }
+}
+
+impl Monitor for Watch {
+    fn progress(&mut self, phase: Phase, step: usize, total: usize, row: Option<&HistoryRow>) {
+        if self.progress.as_ref().is_none_or(|(p, _)| *p != phase) {
+            self.finish_phase();
+            self.phase_started = Instant::now();
+            let label = format!("fit-pinn {}", phase.name());
+            self.progress = Some((phase, Progress::new(total as u64, &label, self.quiet)));
+        }
+        if let Some((_, p)) = &self.progress {
+            let message = row.map(|r| {
+                let mut m = format!("loss {:.3e}", r.loss);
+                for (t, v) in piml_pinn::Term::ALL.iter().zip(r.terms) {
+                    if v.is_finite() {
+                        m += &format!(" {} {v:.2e}", t.name());
+                    }
+                }
+                for (n, v) in self.names.iter().zip(&r.params) {
+                    m += &format!(" {n}={v:.5}");
+                }
+                m
+            });
+            match message {
+                Some(m) => p.update(step as u64, m),
+                None => p.set_position(step as u64),
+            }
+        }
+    }
+
+    fn checkpoint(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        piml_io::atomic_write(file, |w| w.write_all(bytes))
+            .map_err(|e| Error::Checkpoint(format!("writing {}: {e}", file.display())))
+    }
+
+    fn stop(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// What a checkpoint must agree with to be resumed: everything that shapes the run except
+/// the output files and the checkpoint settings.
+fn run_key(args: &Args, model: &piml_model::Model) -> String {
+    let a = args;
+    format!(
+        "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+        model.source_json(),
+        a.data,
+        a.collocation,
+        a.interior,
+        a.boundary,
+        a.initial,
+        a.sampler,
+        a.initial_from,
+        a.layers,
+        a.activation,
+        a.fourier,
+        a.adam,
+        a.lr,
+        a.lr_decay,
+        a.lbfgs,
+        a.weights,
+        a.causal,
+        a.resample,
+        a.plateau,
+        a.history_every,
+        a.condition,
+        a.common.set,
+    ) + &format!("|seed {}", a.common.seed)
+}
+
+/// The network's shape as the flags give it.
+struct NetworkFlags {
+    hidden: Vec<usize>,
+    activation: Activation,
+    fourier: Option<(usize, f64)>,
+}
+
+fn architecture_flags(args: &Args) -> Result<NetworkFlags> {
+    let hidden = parse_layers(&args.layers).context("--layers")?;
+    let activation = Activation::parse(&args.activation).with_context(|| {
+        format!(
+            "--activation: '{}' is not one of tanh, sin, silu, gelu",
+            args.activation
+        )
+    })?;
+    let fourier = args
+        .fourier
+        .as_deref()
+        .map(|f| -> Result<(usize, f64)> {
+            let (m, s) = f.split_once(':').context("--fourier: expected M:SIGMA")?;
+            Ok((
+                m.parse().context("--fourier: M is not a count")?,
+                s.parse().context("--fourier: SIGMA is not a number")?,
+            ))
+        })
+        .transpose()?;
+    Ok(NetworkFlags {
+        hidden,
+        activation,
+        fourier,
+    })
+}
+
+fn parse_layers(s: &str) -> Result<Vec<usize>> {
+    let widths: Vec<usize> = if let Some((depth, width)) = s.split_once('x') {
+        let depth: usize = depth.trim().parse().context("depth is not a count")?;
+        vec![width.trim().parse().context("width is not a count")?; depth]
+    } else {
+        s.split(',')
+            .map(|w| w.trim().parse().context("a width is not a count"))
+            .collect::<Result<_>>()?
+    };
+    if widths.is_empty() || widths.contains(&0) {
+        bail!("'{s}': expected DEPTHxWIDTH or widths, all at least 1");
+    }
+    Ok(widths)
+}
+
+fn settings(args: &Args) -> Result<Settings> {
+    let schedule = match &args.lr_decay {
+        None => Schedule::Constant(args.lr),
+        Some(spec) => {
+            let (f, s) = spec
+                .split_once(':')
+                .context("--lr-decay: expected FACTOR:STEPS")?;
+            Schedule::Step {
+                initial: args.lr,
+                factor: f.parse().context("--lr-decay: FACTOR is not a number")?,
+                steps: s.parse().context("--lr-decay: STEPS is not a count")?,
+            }
+        }
+    };
+    if !(args.lr > 0.0 && args.lr.is_finite()) {
+        bail!("--lr: expected a positive number, got {}", args.lr);
+    }
+    let weights = parse_weights(&args.weights).context("--weights")?;
+    let resample = args
+        .resample
+        .as_deref()
+        .map(parse_resample)
+        .transpose()
+        .context("--resample")?;
+    let plateau = args
+        .plateau
+        .as_deref()
+        .map(|p| -> Result<(usize, f64)> {
+            let (n, r) = p.split_once(':').unwrap_or((p, "1e-4"));
+            Ok((
+                n.parse().context("PATIENCE is not a count")?,
+                r.parse().context("REL is not a number")?,
+            ))
+        })
+        .transpose()
+        .context("--plateau")?;
+    if let Some(eps) = args.causal
+        && !(eps >= 0.0 && eps.is_finite())
+    {
+        bail!("--causal: expected ε ≥ 0, got {eps}");
+    }
+    Ok(Settings {
+        adam_steps: args.adam,
+        schedule,
+        lbfgs_iters: args.lbfgs,
+        weights,
+        causal: args.causal,
+        resample,
+        history_every: args.history_every.max(1),
+        plateau,
+        checkpoint_every: if args.checkpoint.is_some() {
+            args.checkpoint_every
+        } else {
+            0
+        },
+        seed: args.common.seed,
+    })
+}
+
+fn parse_weights(s: &str) -> Result<Weights> {
+    if let Some(rest) = s.strip_prefix("adaptive") {
+        let every = match rest.strip_prefix(':') {
+            Some(n) => n.parse().context("EVERY is not a count")?,
+            None if rest.is_empty() => 100,
+            None => bail!("'{s}': expected adaptive or adaptive:EVERY"),
+        };
+        return Ok(Weights::Adaptive {
+            every: usize::max(every, 1),
+        });
+    }
+    let mut w = [1.0; 4];
+    for part in s.split(',') {
+        let (name, value) = part
+            .split_once('=')
+            .with_context(|| format!("'{part}': expected TERM=WEIGHT"))?;
+        let term = piml_pinn::Term::ALL
+            .into_iter()
+            .find(|t| t.name() == name.trim())
+            .with_context(|| format!("'{name}' is not one of pde, bc, ic, data"))?;
+        let v: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("'{value}' is not a number"))?;
+        if !(v >= 0.0 && v.is_finite()) {
+            bail!("{name}: expected a weight ≥ 0, got {v}");
+        }
+        w[term.index()] = v;
+    }
+    Ok(Weights::Fixed(w))
+}
+
+fn parse_resample(s: &str) -> Result<Resample> {
+    let mut parts = s.split(':');
+    if parts.next() != Some("rad") {
+        bail!("'{s}': expected rad:EVERY[:K[:C]]");
+    }
+    let every: usize = parts
+        .next()
+        .context("expected rad:EVERY")?
+        .parse()
+        .context("EVERY is not a count")?;
+    let k = parts
+        .next()
+        .map_or(Ok(1.0), str::parse)
+        .context("K is not a number")?;
+    let c = parts
+        .next()
+        .map_or(Ok(1.0), str::parse)
+        .context("C is not a number")?;
+    if every == 0 {
+        bail!("EVERY must be at least 1");
+    }
+    Ok(Resample {
+        every,
+        k,
+        c,
+        candidates: 10,
+    })
+}
