@@ -149,6 +149,27 @@ pub fn read_data(
     ))
 }
 
+/// The model under `condition` and no measurements: a forward problem.
+pub fn no_data(model: &Model, condition: Option<&str>) -> Result<(Model, Observations)> {
+    let model = match condition {
+        Some(name) => match model.condition(name) {
+            Some(c) => model.under_condition(c),
+            None => {
+                bail!("--condition {name}: the model has no such condition, and there is no data")
+            }
+        },
+        None => model.clone(),
+    };
+    let coords = vec![Vec::new(); 1 + model.space.len()];
+    Ok((
+        model,
+        Observations {
+            coords,
+            columns: Vec::new(),
+        },
+    ))
+}
+
 /// A collocation table: coordinates, `set`, optional `weight`.
 pub fn read_collocation(path: &Path, model: &Model) -> Result<Collocation> {
     let table = read_table(path)?;

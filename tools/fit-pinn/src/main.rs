@@ -39,9 +39,10 @@ Examples:
 struct Args {
     /// Model file (JSON) with a time span (and space spans for reaction–diffusion)
     model: PathBuf,
-    /// Measurements: t, x, y as the model has them and observable columns (Parquet or CSV)
+    /// Measurements: t, x, y as the model has them and observable columns (Parquet or CSV);
+    /// without data the network solves the forward problem
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// Fit document (JSON)
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
@@ -146,6 +147,12 @@ fn run(args: Args) -> Result<()> {
         .map(PathBuf::as_path)
         .collect();
     let model = args.common.start(&args.model, &outputs)?;
+    if model.species.is_empty() {
+        bail!(
+            "{}: the model has no species: a PINN fits differential equations (fit-kinetics fits algebraic models)",
+            args.model.display()
+        );
+    }
     let settings = settings(&args)?;
     let arch_flags = architecture_flags(&args)?;
     let initial_from = match args.initial_from.as_str() {
@@ -161,7 +168,14 @@ fn run(args: Args) -> Result<()> {
         .transpose()
         .context("--predict-grid")?;
 
-    let (model, data) = inputs::read_data(&args.data, &model, args.condition.as_deref())?;
+    let (model, data) = match &args.data {
+        Some(path) => inputs::read_data(path, &model, args.condition.as_deref())?,
+        None => inputs::no_data(&model, args.condition.as_deref())?,
+    };
+    let origin = match &args.data {
+        Some(d) => format!("{} with {}", args.model.display(), d.display()),
+        None => args.model.display().to_string(),
+    };
     let points = match &args.collocation {
         Some(path) => inputs::read_collocation(path, &model)?,
         None => inputs::sample_collocation(
@@ -170,10 +184,11 @@ fn run(args: Args) -> Result<()> {
             [args.interior, args.boundary, args.initial],
             initial_from == InitialFrom::Model,
             args.common.seed,
-        )?,
+        )
+        .with_context(|| args.model.display().to_string())?,
     };
-    let problem = Problem::new(&model, data, &points, initial_from)
-        .with_context(|| format!("{}", args.model.display()))?;
+    let problem =
+        Problem::new(&model, data, &points, initial_from).with_context(|| origin.clone())?;
 
     let mut arch = Architecture::new(
         problem.spans().to_vec(),

@@ -1,0 +1,333 @@
+//! fit-pinn end to end: a forward problem against its exact solution, two inverse problems
+//! against the parameters that generated their data, checkpoint/resume identity, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, run, run_ok, values};
+
+const BIN: &str = env!("CARGO_BIN_EXE_fit-pinn");
+
+fn testdata(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn read_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn estimate(fit: &serde_json::Value, name: &str) -> f64 {
+    fit["parameters"][name]["estimate"].as_f64().unwrap()
+}
+
+#[test]
+fn forward_heat_equation_matches_the_exact_solution() {
+    // u_t = D u_xx, u(0) = u(1) = 0, u0 = sin(πx): u = exp(−Dπ²t) sin(πx).
+    let dir = Dir::new();
+    let (fit, pred) = (dir.path("fit.json"), dir.path("pred.parquet"));
+    run_ok(
+        BIN,
+        &[
+            &testdata("heat-sine.json"),
+            "-o",
+            &fit,
+            "--interior",
+            "500",
+            "--boundary",
+            "100",
+            "--initial-from",
+            "hard",
+            "--layers",
+            "2x20",
+            "--adam",
+            "2000",
+            "--lbfgs",
+            "1500",
+            "--predict",
+            &pred,
+            "--predict-grid",
+            "11,21",
+            "--seed",
+            "1",
+            "-q",
+        ],
+    );
+    let table = piml_io::read_table(Path::new(&pred)).unwrap();
+    let (t, x, u) = (
+        values(&table, "t"),
+        values(&table, "x"),
+        values(&table, "u"),
+    );
+    assert_eq!(u.len(), 11 * 21);
+    let d = 0.1;
+    let (mut err, mut norm) = (0.0, 0.0);
+    for i in 0..u.len() {
+        let exact =
+            (-d * std::f64::consts::PI.powi(2) * t[i]).exp() * (std::f64::consts::PI * x[i]).sin();
+        err += (u[i] - exact).powi(2);
+        norm += exact * exact;
+    }
+    let l2 = (err / norm).sqrt();
+    // The issue's bound; this run reaches about 2e-4.
+    assert!(l2 < 1e-3, "relative L2 error {l2:.3e}");
+}
+
+#[test]
+fn inverse_fisher_kpp_recovers_d_and_r() {
+    // Data: `simulate testdata/fisher-inverse.json --grid 400 --stride 25 --times 0:1:0.1
+    // --noise proportional:0.01 --seed 4` (16 positions × 11 times, 1% noise). Training starts
+    // from DeepXDE's guesses D = 0.1, r = 0.5; the truth is D = 0.02, r = 2.
+    let dir = Dir::new();
+    let (fit, history) = (dir.path("fit.json"), dir.path("history.parquet"));
+    run_ok(
+        BIN,
+        &[
+            &testdata("fisher-inverse.json"),
+            "--data",
+            &testdata("pinn/fisher-inverse-data.csv"),
+            "-o",
+            &fit,
+            "--set",
+            "D=0.1",
+            "--set",
+            "r=0.5",
+            "--interior",
+            "1000",
+            "--initial-from",
+            "hard",
+            "--adam",
+            "5000",
+            "--lbfgs",
+            "2000",
+            "--history",
+            &history,
+            "--seed",
+            "1",
+            "-q",
+        ],
+    );
+    let fit = read_json(&fit);
+    let (d, r) = (estimate(&fit, "D"), estimate(&fit, "r"));
+    // The issue's bound: 2% (this run: 1.4% and 0.8%, with 1% noise on 176 points).
+    assert!((d / 0.02 - 1.0).abs() < 0.02, "D = {d}");
+    assert!((r / 2.0 - 1.0).abs() < 0.02, "r = {r}");
+    let h = piml_io::read_table(Path::new(&history)).unwrap();
+    let ds = values(&h, "D");
+    assert!(
+        (ds[0] - 0.1).abs() < 1e-9,
+        "the history starts at the start"
+    );
+    assert!(
+        (ds.last().unwrap() - d).abs() < 1e-12,
+        "and ends at the estimate"
+    );
+}
+
+#[test]
+fn inverse_michaelis_menten_from_a_time_course() {
+    // Data: `simulate testdata/mm-reduced.json --times 0:20:1 --noise gaussian:0.02 --seed 3`
+    // (Vmax = 1, Km = 2, S0 = 10). The least-squares fit of the Lambert-W closed form to these
+    // 21 points (scipy least_squares) is Vmax = 1.00596, Km = 2.04744: the noise moves the
+    // optimum by 2%; the PINN must find that optimum, not the truth it cannot know.
+    let dir = Dir::new();
+    let fit = dir.path("fit.json");
+    run_ok(
+        BIN,
+        &[
+            &testdata("mm-reduced.json"),
+            "--data",
+            &testdata("pinn/mm-data.csv"),
+            "-o",
+            &fit,
+            "--set",
+            "Vmax=0.5",
+            "--set",
+            "Km=4",
+            "--interior",
+            "200",
+            "--layers",
+            "2x16",
+            "--adam",
+            "3000",
+            "--lbfgs",
+            "500",
+            "--seed",
+            "1",
+            "-q",
+        ],
+    );
+    let fit = read_json(&fit);
+    let (vmax, km) = (estimate(&fit, "Vmax"), estimate(&fit, "Km"));
+    assert!(
+        (vmax - 1.0).abs() < 0.03 && (km / 2.0 - 1.0).abs() < 0.03,
+        "{vmax} {km}"
+    );
+    assert!(
+        (vmax / 1.00596 - 1.0).abs() < 5e-3,
+        "Vmax {vmax} vs least squares"
+    );
+    assert!(
+        (km / 2.04744 - 1.0).abs() < 5e-3,
+        "Km {km} vs least squares"
+    );
+}
+
+/// A short inverse run writing every output into `dir`, with checkpoints in `ckpt`.
+fn checkpointed(dir: &Dir, ckpt: &str) -> Vec<String> {
+    vec![
+        testdata("mm-reduced.json"),
+        "--data".into(),
+        testdata("pinn/mm-data.csv"),
+        "-o".into(),
+        dir.path("fit.json"),
+        "--network".into(),
+        dir.path("net.safetensors"),
+        "--history".into(),
+        dir.path("history.parquet"),
+        "--predict".into(),
+        dir.path("pred.parquet"),
+        "--predict-grid".into(),
+        "41".into(),
+        "--residuals".into(),
+        dir.path("res.parquet"),
+        "--set".into(),
+        "Vmax=0.5".into(),
+        "--interior".into(),
+        "200".into(),
+        "--layers".into(),
+        "2x16".into(),
+        "--adam".into(),
+        "3000".into(),
+        "--lbfgs".into(),
+        "200".into(),
+        "--resample".into(),
+        "rad:700".into(),
+        "--weights".into(),
+        "adaptive:250".into(),
+        "--history-every".into(),
+        "50".into(),
+        "--checkpoint".into(),
+        ckpt.into(),
+        "--checkpoint-every".into(),
+        "100".into(),
+        "--threads".into(),
+        "2".into(),
+        "-q".into(),
+    ]
+}
+
+/// Every output file's bytes; the fit document without its timings.
+fn outputs(dir: &Dir) -> Vec<(String, Vec<u8>)> {
+    let mut fit = read_json(&dir.path("fit.json"));
+    fit.as_object_mut().unwrap().remove("timing");
+    let mut out = vec![("fit.json".to_string(), fit.to_string().into_bytes())];
+    for f in [
+        "net.safetensors",
+        "history.parquet",
+        "pred.parquet",
+        "res.parquet",
+    ] {
+        out.push((f.to_string(), std::fs::read(dir.path(f)).unwrap()));
+    }
+    out
+}
+
+/// Starts a run and kills it with `signal` once its first checkpoint exists.
+fn interrupt(args: &[String], ckpt: &Path, signal: &str) -> std::process::ExitStatus {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !ckpt.join("checkpoint.json").exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(30));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().unwrap()
+}
+
+#[test]
+fn killed_and_resumed_runs_end_with_the_bytes_of_an_uninterrupted_run() {
+    // One directory for every run, so that the command line (stored in the outputs) is the same.
+    let dir = Dir::new();
+    let ckpt = dir.path("ckpt");
+    let args = checkpointed(&dir, &ckpt);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let clean = || {
+        for f in std::fs::read_dir(dir.path("")).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_dir() {
+                std::fs::remove_dir_all(f).unwrap();
+            } else {
+                std::fs::remove_file(f).unwrap();
+            }
+        }
+    };
+    run_ok(BIN, &argv);
+    let expected = outputs(&dir);
+    for signal in ["-KILL", "-TERM"] {
+        clean();
+        let status = interrupt(&args, Path::new(&ckpt), signal);
+        assert!(!status.success(), "{signal}: the run was not interrupted");
+        assert!(!Path::new(&dir.path("fit.json")).exists());
+        let resumed = run(BIN, &argv);
+        assert!(
+            resumed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&resumed.stderr)
+        );
+        assert!(String::from_utf8_lossy(&resumed.stderr).contains("resuming from"));
+        for ((name, want), (_, got)) in expected.iter().zip(outputs(&dir)) {
+            assert!(
+                *want == got,
+                "{signal}: {name} differs from the uninterrupted run"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_of_another_run_is_refused() {
+    let dir = Dir::new();
+    let ckpt = dir.path("ckpt");
+    let mut args = checkpointed(&dir, &ckpt);
+    let i = args.iter().position(|a| a == "3000").unwrap();
+    args[i] = "100".into();
+    run_ok(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    args[i] = "200".into();
+    let out = run(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to another run"));
+}
+
+#[test]
+fn bad_inputs_exit_2_name_the_problem_and_leave_nothing() {
+    let root = PathBuf::from(testdata(""));
+    let cases = bad_cases(
+        &root.join("pinn/bad-cases.json"),
+        &root,
+        &[("testdata", &root)],
+    );
+    assert!(cases.len() >= 10);
+    check_bad_inputs(BIN, &cases, &[]);
+}
