@@ -48,6 +48,7 @@ bench: build
 	bash bench/ode.sh
 	bash bench/pde.sh
 	bash bench/pinn.sh
+	bash bench/fit-pinn.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,80 @@
+"""fit-pinn.sh's helpers: parse DeepXDE's log into a JSON line (`parse LOG PRECISION`), and turn
+the JSON lines into the fit-pinn section of docs/BENCHMARKS.md (`report RESULTS REPORT`,
+between <!-- fit-pinn:begin --> and <!-- fit-pinn:end -->)."""
+
+import datetime
+import json
+import re
+import sys
+
+from report_common import git_commit, machine, write_section
+
+D_TRUE, K_TRUE = 0.02, 2.0
+
+
+def number(pattern, text):
+    m = re.search(pattern, text)
+    return float(m.group(1)) if m else None
+
+
+def parse(log, precision):
+    text = open(log).read()
+    adam = number(r"\[adam\] .*?wall=([0-9.]+)s", text)
+    lbfgs = number(r"\[lbfgs\] .*?wall=([0-9.]+)s", text) or 0.0
+    row = {
+        "solver": "deepxde",
+        "precision": precision,
+        "threads": 1,
+        "adam_steps": int(number(r"\[adam\] iters=([0-9]+)", text)),
+        "adam_seconds": adam,
+        "lbfgs_iterations": int(number(r"\[lbfgs\] iters=([0-9]+)", text) or 0),
+        "lbfgs_evaluations": int(number(r"func_evals=([0-9]+)", text) or 0),
+        "lbfgs_seconds": lbfgs,
+        "seconds": adam + lbfgs,
+        "D": number(r"\[final\] D=([0-9.eE+-]+)", text),
+        "k": number(r"\[final\] .*? k=([0-9.eE+-]+)", text),
+    }
+    print(json.dumps(row))
+
+
+def report(results, out):
+    rows = [json.loads(line) for line in open(results) if line.strip()]
+    commit = git_commit()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    f64 = next((r for r in rows if r["solver"] == "deepxde" and r["precision"] == "float64"), None)
+    lines = [
+        "<!-- fit-pinn:begin -->",
+        "## fit-pinn against DeepXDE: inverse Fisher–KPP end to end",
+        "",
+        f"Measured {now} on {machine()}, piml at commit {commit}. "
+        "Reproduce with `bash bench/fit-pinn.sh` after `make build` (part of `make bench`); every figure comes from that one run.",
+        "",
+        "The problem of ../shared/peers/deepxde_fisher_inverse.py: u_t = D u_xx + k u(1 − u) on [0, 1]², "
+        "zero flux, D = 0.02 and k = 2 learned from 16 × 11 noise-free points starting at D = 0.1, k = 0.5; "
+        "network 2-32-32-32-1 tanh; 2000 interior points plus the 176 data points as anchors, 100 boundary, "
+        "100 initial; Adam at 1e-3, then L-BFGS. Both sides draw their own collocation points and initial "
+        "weights. Wall times of training (DeepXDE's own timers; fit-pinn's FIT.json `timing`).",
+        "",
+        "| solver | precision | threads | Adam steps | s per 1000 Adam | L-BFGS iterations (evaluations) | ms per L-BFGS evaluation | training s | D error | k error | DeepXDE f64 / this |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        adam_s = r.get("adam_seconds") or 0.0
+        per1000 = adam_s * 1000 / max(r["adam_steps"], 1)
+        per_eval = 1000 * (r.get("lbfgs_seconds") or 0.0) / max(r["lbfgs_evaluations"], 1)
+        ratio = f"{f64['seconds'] / r['seconds']:.1f}" if f64 and r["seconds"] else ""
+        lines.append(
+            f"| {r['solver']} | {r['precision']} | {r['threads']} | {r['adam_steps']} | {per1000:.2f} | "
+            f"{r['lbfgs_iterations']} ({r['lbfgs_evaluations']}) | {per_eval:.2f} | {r['seconds']:.1f} | "
+            f"{abs(r['D'] - D_TRUE) / D_TRUE:.2%} | {abs(r['k'] - K_TRUE) / K_TRUE:.2%} | {ratio} |"
+        )
+    lines += ["<!-- fit-pinn:end -->"]
+    write_section(out, "\n".join(lines) + "\n", "fit-pinn")
+    print(f"report_fit_pinn: wrote the fit-pinn section of {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "parse":
+        parse(sys.argv[2], sys.argv[3])
+    else:
+        report(sys.argv[2], sys.argv[3])
