@@ -40,11 +40,26 @@ const PERIODIC: &str = r#"{
   "rates": { "u": "u*(1 - u)" }
 }"#;
 
-fn columns(points: &[[f64; 2]]) -> Vec<Vec<f64>> {
-    vec![
-        points.iter().map(|p| p[0]).collect(),
-        points.iter().map(|p| p[1]).collect(),
-    ]
+const PLANE: &str = r#"{
+  "name": "gradient-check-2d",
+  "time": { "span": [0, 1] },
+  "space": { "x": { "span": [0, 2] }, "y": { "span": [-1, 1] } },
+  "boundary": {
+    "x": { "min": { "kind": "dirichlet", "value": { "u": "b*y" } }, "max": "neumann" },
+    "y": "periodic"
+  },
+  "species": { "u": { "initial": "b*cos(x)*sin(y)", "diffusion": "D*(1 + 0.3*y^2 + 0.2*u)" } },
+  "parameters": {
+    "D": { "value": 0.5, "bounds": [0.01, 10], "estimate": true },
+    "b": { "value": 0.8, "bounds": [0.1, 5], "estimate": true }
+  },
+  "rates": { "u": "b*u*(1 - u) + x*y" }
+}"#;
+
+fn columns<const N: usize>(points: &[[f64; N]]) -> Vec<Vec<f64>> {
+    (0..N)
+        .map(|c| points.iter().map(|p| p[c]).collect())
+        .collect()
 }
 
 /// Deterministic numbers in (−1, 1).
@@ -175,4 +190,41 @@ fn loss_gradient_matches_central_differences_with_periodic_pairs_and_a_hard_init
         ..Collocation::default()
     };
     check(PERIODIC, points, data, InitialFrom::Hard);
+}
+
+#[test]
+fn loss_gradient_matches_central_differences_in_two_dimensions() {
+    let interior: Vec<[f64; 3]> = (0..130)
+        .map(|i| [0.5 + 0.5 * noise(i), 1.0 + noise(200 + i), noise(400 + i)])
+        .collect();
+    // Sides of x (Dirichlet at 0, zero flux at 2) and points on y = −1 paired with y = 1.
+    let boundary: Vec<[f64; 3]> = (0..24)
+        .map(|i| match i % 3 {
+            0 => [0.5 + 0.5 * noise(i), 0.0, noise(i + 30)],
+            1 => [0.5 + 0.5 * noise(i), 2.0, noise(i + 30)],
+            _ => [0.5 + 0.5 * noise(i), 1.0 + noise(i + 60), -1.0],
+        })
+        .collect();
+    let initial: Vec<[f64; 3]> = (0..10)
+        .map(|i| [0.0, 1.0 + noise(i + 80), noise(i + 90)])
+        .collect();
+    let data = Observations {
+        coords: vec![
+            vec![0.3, 0.6, 0.9],
+            vec![0.5, 1.0, 1.5],
+            vec![-0.5, 0.0, 0.5],
+        ],
+        columns: vec![ObservedColumn {
+            name: "u".into(),
+            values: vec![0.2, 0.1, -0.1],
+            sigma: None,
+        }],
+    };
+    let points = Collocation {
+        interior: columns(&interior),
+        boundary: columns(&boundary),
+        initial: columns(&initial),
+        ..Collocation::default()
+    };
+    check(PLANE, points, data, InitialFrom::Model);
 }
