@@ -31,7 +31,7 @@ def main():
         f.write("t,x,u\n")
         for j, t in enumerate(times):
             for xi, ui in zip(positions, np.interp(positions, x, sol.y[:, j])):
-                f.write(f"{t!r},{xi!r},{ui!r}\n")
+                f.write(f"{float(t)!r},{float(xi)!r},{float(ui)!r}\n")
 
 
 if __name__ == "__main__":

@@ -424,3 +424,63 @@ fn bad_inputs_exit_2_name_the_problem_and_leave_nothing() {
     assert!(cases.len() >= 10);
     check_bad_inputs(BIN, &cases, &[]);
 }
+
+#[test]
+fn adaptive_weights_causal_training_and_a_plateau_stop_are_reported() {
+    let dir = Dir::new();
+    let (fit, history) = (dir.path("fit.json"), dir.path("history.parquet"));
+    run_ok(
+        BIN,
+        &[
+            &testdata("mm-reduced.json"),
+            "--data",
+            &testdata("pinn/mm-data.csv"),
+            "-o",
+            &fit,
+            "--interior",
+            "100",
+            "--layers",
+            "2x8",
+            "--adam",
+            "5000",
+            "--lbfgs",
+            "0",
+            "--weights",
+            "adaptive:20",
+            "--causal",
+            "1",
+            "--plateau",
+            "100:0.5",
+            "--history",
+            &history,
+            "--history-every",
+            "10",
+            "-q",
+        ],
+    );
+    let fit = read_json(&fit);
+    // A loss that must halve every 100 steps stops Adam long before 5000 steps.
+    let steps = fit["iterations"]["adam"].as_u64().unwrap();
+    assert!(steps < 5000, "{steps}");
+    assert!(
+        fit["termination"]
+            .as_str()
+            .unwrap()
+            .contains("stopped at step")
+    );
+    // Annealing (from the first step on) moves the data and initial-condition weights off 1,
+    // and again as the gradients change; the residual's weight stays 1.
+    let h = piml_io::read_table(Path::new(&history)).unwrap();
+    for term in ["weight_data", "weight_ic"] {
+        let w = values(&h, term);
+        assert!(
+            w.iter().all(|&v| v > 0.0 && v.is_finite() && v != 1.0),
+            "{term}: {w:?}"
+        );
+        assert!(
+            (w.last().unwrap() / w[0] - 1.0).abs() > 1e-3,
+            "{term}: {w:?}"
+        );
+    }
+    assert!(values(&h, "weight_pde").iter().all(|&w| w == 1.0));
+}
