@@ -1,0 +1,14 @@
+//! Fourier neural operators (Li et al. 2021) for piml: the map from initial fields to later
+//! fields of a reaction–diffusion model, learned from simulated ensembles.
+//!
+//! Spectral convolutions run on real FFTs (realfft, rustfft) over the kept modes only; the
+//! reverse pass is written by hand through the adjoints of the truncated transforms; training
+//! uses piml-nn's Adam with rayon across the samples of a batch and a fixed reduction order.
+
+mod error;
+mod model;
+mod spectral;
+
+pub use error::Error;
+pub use model::{Config, Fno, Tape};
+pub use spectral::{Modes, Scratch, Transforms};

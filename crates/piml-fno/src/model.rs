@@ -1,0 +1,432 @@
+//! The Fourier neural operator (Li et al. 2021): lifting, Fourier layers (a spectral
+//! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
+//! forward pass of one sample and its hand-written reverse pass.
+
+use nalgebra::{DMatrixView, DMatrixViewMut};
+use piml_nn::Activation;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use realfft::num_complex::Complex64;
+
+use crate::Error;
+use crate::spectral::{Modes, Scratch, Transforms};
+
+/// The shape of an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Space dimensions: 1 or 2.
+    pub dims: usize,
+    /// Input fields (species).
+    pub in_channels: usize,
+    /// Output fields.
+    pub out_channels: usize,
+    pub width: usize,
+    pub modes: Modes,
+    pub layers: usize,
+    /// Hidden width of the two-layer projection.
+    pub projection: usize,
+}
+
+/// Where a linear map's weights (row-major out × in, as PyTorch's) and biases live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Linear {
+    n_in: usize,
+    n_out: usize,
+    weight: usize,
+    bias: usize,
+}
+
+impl Linear {
+    fn end(&self) -> usize {
+        self.bias + self.n_out
+    }
+}
+
+/// Parameter layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    lift: Linear,
+    /// Per Fourier layer: offset of the complex weights (out × in × kept, re/im interleaved)
+    /// and the pointwise skip.
+    spectral: Vec<(usize, Linear)>,
+    proj1: Linear,
+    proj2: Linear,
+    kept: usize,
+    total: usize,
+}
+
+impl Config {
+    fn kept(&self) -> usize {
+        if self.dims == 2 {
+            2 * self.modes.m1 * self.modes.m2
+        } else {
+            self.modes.m2
+        }
+    }
+
+    fn layout(&self) -> Layout {
+        let mut offset = 0;
+        let mut linear = |n_in: usize, n_out: usize, extra_before: usize| {
+            let weight = offset + extra_before;
+            let l = Linear {
+                n_in,
+                n_out,
+                weight,
+                bias: weight + n_in * n_out,
+            };
+            offset = l.end();
+            l
+        };
+        let kept = self.kept();
+        let w = self.width;
+        let lift = linear(self.in_channels + self.dims, w, 0);
+        let spectral = (0..self.layers)
+            .map(|_| {
+                // The complex weights come first, then the skip.
+                let skip = linear(w, w, 2 * w * w * kept);
+                (skip.weight - 2 * w * w * kept, skip)
+            })
+            .collect();
+        let proj1 = linear(w, self.projection, 0);
+        let proj2 = linear(self.projection, self.out_channels, 0);
+        Layout {
+            lift,
+            spectral,
+            proj1,
+            proj2,
+            kept,
+            total: proj2.end(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |m: &str| Err(Error::Config(m.to_string()));
+        if !(1..=2).contains(&self.dims) {
+            return bad("an operator works on 1-D or 2-D fields");
+        }
+        if self.in_channels == 0 || self.out_channels == 0 || self.width == 0 {
+            return bad("channels and width must be at least 1");
+        }
+        if self.layers == 0 || self.projection == 0 || self.modes.m2 == 0 {
+            return bad("layers, projection width and modes must be at least 1");
+        }
+        if self.dims == 2 && self.modes.m1 == 0 {
+            return bad("a 2-D operator needs modes along x too");
+        }
+        Ok(())
+    }
+}
+
+/// A Fourier neural operator: its shape and parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fno {
+    config: Config,
+    layout: Layout,
+    params: Vec<f64>,
+}
+
+/// What the reverse pass of one sample needs from its forward pass.
+#[derive(Debug, Clone, Default)]
+pub struct Tape {
+    /// Lifting input: fields then positions, channel after channel.
+    input: Vec<f64>,
+    /// Input of every Fourier layer and the projection's (n × width each).
+    h: Vec<Vec<f64>>,
+    /// Pre-activations of the Fourier layers.
+    z: Vec<Vec<f64>>,
+    /// Kept coefficients of every layer's input (width × kept).
+    coeffs: Vec<Vec<Complex64>>,
+    /// Projection pre-activation and activation (n × projection).
+    q: Vec<f64>,
+    g: Vec<f64>,
+    /// The output (n × out channels).
+    pub output: Vec<f64>,
+}
+
+const GELU: Activation = Activation::Gelu;
+
+/// C (rows × cols) = A (rows × k) · B (k × cols) + beta·C, column-major slices.
+fn gemm(c: &mut [f64], a: &[f64], b: &[f64], rows: usize, k: usize, cols: usize, beta: f64) {
+    let a = DMatrixView::from_slice(a, rows, k);
+    let b = DMatrixView::from_slice(b, k, cols);
+    DMatrixViewMut::from_slice(c, rows, cols).gemm(1.0, &a, &b, beta);
+}
+
+/// C (rows × cols) = Aᵀ · B + beta·C with A (k × rows) and B (k × cols), column-major.
+fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], rows: usize, k: usize, cols: usize, beta: f64) {
+    let a = DMatrixView::from_slice(a, k, rows);
+    let b = DMatrixView::from_slice(b, k, cols);
+    DMatrixViewMut::from_slice(c, rows, cols).gemm_tr(1.0, &a, &b, beta);
+}
+
+/// The transpose of a column-major rows × cols matrix.
+fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut t = vec![0.0; a.len()];
+    for c in 0..cols {
+        for r in 0..rows {
+            t[r * cols + c] = a[c * rows + r];
+        }
+    }
+    t
+}
+
+impl Fno {
+    /// An operator with PyTorch's default initialisation of the linear maps,
+    /// U(−1/√fan_in, 1/√fan_in), and Li et al.'s spectral weights, U(0, 1/width²) in their
+    /// real and imaginary parts, from a ChaCha8 generator seeded with `seed`.
+    pub fn new(config: Config, seed: u64) -> Result<Fno, Error> {
+        config.validate()?;
+        let layout = config.layout();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut params = vec![0.0; layout.total];
+        let fill = |params: &mut [f64], l: Linear, rng: &mut ChaCha8Rng| {
+            let bound = 1.0 / (l.n_in as f64).sqrt();
+            for p in &mut params[l.weight..l.end()] {
+                *p = rng.random_range(-bound..bound);
+            }
+        };
+        fill(&mut params, layout.lift, &mut rng);
+        let scale = 1.0 / (config.width * config.width) as f64;
+        for &(start, skip) in &layout.spectral {
+            for p in &mut params[start..skip.weight] {
+                *p = scale * rng.random::<f64>();
+            }
+            fill(&mut params, skip, &mut rng);
+        }
+        fill(&mut params, layout.proj1, &mut rng);
+        fill(&mut params, layout.proj2, &mut rng);
+        Ok(Fno {
+            config,
+            layout,
+            params,
+        })
+    }
+
+    /// An operator with given parameters (from a weights file).
+    pub fn with_params(config: Config, params: Vec<f64>) -> Result<Fno, Error> {
+        config.validate()?;
+        let layout = config.layout();
+        if params.len() != layout.total {
+            return Err(Error::Weights(format!(
+                "{} parameters, the configuration needs {}",
+                params.len(),
+                layout.total
+            )));
+        }
+        Ok(Fno {
+            config,
+            layout,
+            params,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    pub fn params_mut(&mut self) -> &mut [f64] {
+        &mut self.params
+    }
+
+    pub fn n_params(&self) -> usize {
+        self.layout.total
+    }
+
+    /// Transforms for an `n1` × `n2` grid (n1 = 1 in 1-D).
+    pub fn transforms(&self, n1: usize, n2: usize) -> Result<Transforms, Error> {
+        if (self.config.dims == 1) != (n1 == 1) {
+            return Err(Error::Grid(format!(
+                "a {}-D operator applied to a {n1} × {n2} grid",
+                self.config.dims
+            )));
+        }
+        Transforms::new(n1, n2, self.config.modes)
+    }
+
+    /// The output fields (n × out channels, channel after channel) for input fields `u`
+    /// (n × in channels) on the grid of `t`, keeping in `tape` what the reverse pass needs.
+    pub fn forward(&self, t: &Transforms, u: &[f64], tape: &mut Tape, s: &mut Scratch) {
+        let (c, l) = (&self.config, &self.layout);
+        let n = t.points();
+        let w = c.width;
+        let p = &self.params;
+        // Lifting input: the fields, then the grid positions in [0, 1).
+        tape.input.clear();
+        tape.input.extend_from_slice(&u[..n * c.in_channels]);
+        if c.dims == 2 {
+            for i in 0..t.n1 {
+                let x = i as f64 / t.n1 as f64;
+                tape.input.extend(std::iter::repeat_n(x, t.n2));
+            }
+        }
+        for _ in 0..t.n1 {
+            for j in 0..t.n2 {
+                tape.input.push(j as f64 / t.n2 as f64);
+            }
+        }
+        tape.h.resize(c.layers + 1, Vec::new());
+        tape.z.resize(c.layers, Vec::new());
+        tape.coeffs.resize(c.layers, Vec::new());
+        let h0 = &mut tape.h[0];
+        linear(h0, &tape.input, p, l.lift, n);
+        let kept = l.kept;
+        for (layer, &(start, skip)) in l.spectral.iter().enumerate() {
+            let (before, after) = tape.h.split_at_mut(layer + 1);
+            let h = &before[layer];
+            let coeffs = &mut tape.coeffs[layer];
+            coeffs.resize(w * kept, Complex64::default());
+            for i in 0..w {
+                t.forward(
+                    &h[i * n..(i + 1) * n],
+                    &mut coeffs[i * kept..(i + 1) * kept],
+                    s,
+                );
+            }
+            let z = &mut tape.z[layer];
+            linear(z, h, p, skip, n);
+            let weights = &p[start..skip.weight];
+            let mut mixed = vec![Complex64::default(); kept];
+            for o in 0..w {
+                mixed.fill(Complex64::default());
+                for i in 0..w {
+                    let r = &weights[2 * (o * w + i) * kept..2 * (o * w + i + 1) * kept];
+                    let b = &coeffs[i * kept..(i + 1) * kept];
+                    for k in 0..kept {
+                        mixed[k] += Complex64::new(r[2 * k], r[2 * k + 1]) * b[k];
+                    }
+                }
+                t.inverse(&mixed, &mut z[o * n..(o + 1) * n], s);
+            }
+            let next = &mut after[0];
+            next.clear();
+            if layer + 1 < c.layers {
+                next.extend(z.iter().map(|&v| GELU.derivatives(v)[0]));
+            } else {
+                next.extend_from_slice(z);
+            }
+        }
+        linear(&mut tape.q, &tape.h[c.layers], p, l.proj1, n);
+        tape.g.clear();
+        tape.g
+            .extend(tape.q.iter().map(|&v| GELU.derivatives(v)[0]));
+        linear(&mut tape.output, &tape.g, p, l.proj2, n);
+    }
+
+    /// Adds to `grad` the gradient of a loss whose gradient by the output is `dout`.
+    pub fn backward(
+        &self,
+        t: &Transforms,
+        tape: &Tape,
+        dout: &[f64],
+        grad: &mut [f64],
+        s: &mut Scratch,
+    ) {
+        let (c, l) = (&self.config, &self.layout);
+        let n = t.points();
+        let w = c.width;
+        let p = &self.params;
+        let dg = linear_back(grad, &tape.g, dout, p, l.proj2, n);
+        let dq: Vec<f64> = dg
+            .iter()
+            .zip(&tape.q)
+            .map(|(d, &q)| d * GELU.derivatives(q)[1])
+            .collect();
+        let mut dh = linear_back(grad, &tape.h[c.layers], &dq, p, l.proj1, n);
+        let kept = l.kept;
+        let mut g_mixed = vec![Complex64::default(); w * kept];
+        let mut g_coeffs = vec![Complex64::default(); kept];
+        for layer in (0..c.layers).rev() {
+            let (start, skip) = l.spectral[layer];
+            let dz: Vec<f64> = if layer + 1 < c.layers {
+                dh.iter()
+                    .zip(&tape.z[layer])
+                    .map(|(d, &z)| d * GELU.derivatives(z)[1])
+                    .collect()
+            } else {
+                dh
+            };
+            let h = &tape.h[layer];
+            let mut dh_prev = linear_back(grad, h, &dz, p, skip, n);
+            for o in 0..w {
+                t.inverse_adjoint(
+                    &dz[o * n..(o + 1) * n],
+                    &mut g_mixed[o * kept..(o + 1) * kept],
+                    s,
+                );
+            }
+            let weights = &p[start..skip.weight];
+            let coeffs = &tape.coeffs[layer];
+            for i in 0..w {
+                g_coeffs.fill(Complex64::default());
+                let b = &coeffs[i * kept..(i + 1) * kept];
+                for o in 0..w {
+                    let base = 2 * (o * w + i) * kept;
+                    let r = &weights[base..base + 2 * kept];
+                    let gz = &g_mixed[o * kept..(o + 1) * kept];
+                    let gr = &mut grad[start + base..start + base + 2 * kept];
+                    for k in 0..kept {
+                        let dr = gz[k] * b[k].conj();
+                        gr[2 * k] += dr.re;
+                        gr[2 * k + 1] += dr.im;
+                        g_coeffs[k] += Complex64::new(r[2 * k], -r[2 * k + 1]) * gz[k];
+                    }
+                }
+                t.forward_adjoint(&g_coeffs, &mut dh_prev[i * n..(i + 1) * n], s);
+            }
+            dh = dh_prev;
+        }
+        linear_back(grad, &tape.input, &dh, p, l.lift, n);
+    }
+}
+
+/// out (n × n_out) = input (n × n_in) · Wᵀ + b.
+fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
+    out.clear();
+    out.resize(n * l.n_out, 0.0);
+    for (o, column) in out.chunks_exact_mut(n).enumerate() {
+        column.fill(p[l.bias + o]);
+    }
+    // W row-major (n_out × n_in) is Wᵀ column-major (n_in × n_out).
+    gemm(
+        out,
+        &input[..n * l.n_in],
+        &p[l.weight..l.bias],
+        n,
+        l.n_in,
+        l.n_out,
+        1.0,
+    );
+}
+
+/// The reverse of [`linear`]: ∂W, ∂b added into `grad`; returns ∂input.
+fn linear_back(
+    grad: &mut [f64],
+    input: &[f64],
+    dout: &[f64],
+    p: &[f64],
+    l: Linear,
+    n: usize,
+) -> Vec<f64> {
+    // ∂Wᵀ (n_in × n_out) = inputᵀ · dout.
+    gemm_tn(
+        &mut grad[l.weight..l.bias],
+        &input[..n * l.n_in],
+        dout,
+        l.n_in,
+        n,
+        l.n_out,
+        1.0,
+    );
+    for (o, column) in dout.chunks_exact(n).enumerate() {
+        grad[l.bias + o] += column.iter().sum::<f64>();
+    }
+    // ∂input (n × n_in) = dout · W, W row-major = (Wᵀ)ᵀ.
+    let w = transpose(&p[l.weight..l.bias], l.n_in, l.n_out);
+    let mut d = vec![0.0; n * l.n_in];
+    gemm(&mut d, dout, &w, n, l.n_out, l.n_in, 0.0);
+    d
+}

@@ -1,0 +1,371 @@
+//! The truncated Fourier transforms of a spectral convolution and their adjoints.
+//!
+//! A field h on an n1 × n2 grid (x-major; 1-D fields have n1 = 1) is transformed by a real FFT
+//! along y and a complex FFT along x, and only the kept modes are stored: ky = 0..m2 and
+//! kx = 0..m1 together with the m1 most negative frequencies (Li et al. 2021, the two corner
+//! blocks of weights). The inverse zero-fills the other modes. The transforms are unnormalised
+//! forward and 1/n inverse, so a smooth function's kept coefficients do not depend on the grid
+//! size: what makes the learned weights resolution-independent.
+//!
+//! Adjoints, with the gradient of a real loss by a complex number written g = ∂L/∂Re + i ∂L/∂Im:
+//! a complex-linear map M has adjoint M^H; the real inverse transform
+//! s_y = (1/n2) Σ_k c_k Re(D_k e^{2πiky/n2}) (c_0 = 1, c_k = 2 otherwise) has
+//! g_D = (c_k/n2)·rfft(g_s), and the real forward transform has g_h = Σ_k Re(g_k e^{2πiky/n2}),
+//! an unnormalised inverse real transform of g_k/c_k.
+
+use std::sync::Arc;
+
+use realfft::num_complex::Complex64;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftPlanner};
+
+use crate::Error;
+
+/// Kept modes: m1 per sign along x (ignored in 1-D), m2 along y.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Modes {
+    pub m1: usize,
+    pub m2: usize,
+}
+
+/// Plans and sizes of the truncated transforms on one grid.
+#[derive(Clone)]
+pub struct Transforms {
+    pub n1: usize,
+    pub n2: usize,
+    pub modes: Modes,
+    r2c: Arc<dyn RealToComplex<f64>>,
+    c2r: Arc<dyn ComplexToReal<f64>>,
+    fft_x: Option<Arc<dyn Fft<f64>>>,
+    ifft_x: Option<Arc<dyn Fft<f64>>>,
+}
+
+impl std::fmt::Debug for Transforms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transforms")
+            .field("n1", &self.n1)
+            .field("n2", &self.n2)
+            .field("modes", &self.modes)
+            .finish()
+    }
+}
+
+/// Work buffers of one thread.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    real: Vec<f64>,
+    spectrum: Vec<Complex64>,
+    column: Vec<Complex64>,
+    fft: Vec<Complex64>,
+    /// Kept y-modes of every row: n1 × m2.
+    rows: Vec<Complex64>,
+}
+
+impl Transforms {
+    /// Transforms on an `n1` × `n2` grid (n1 = 1 for 1-D) keeping `modes`.
+    pub fn new(n1: usize, n2: usize, modes: Modes) -> Result<Transforms, Error> {
+        if modes.m2 == 0 || 2 * modes.m2 > n2 {
+            return Err(Error::Grid(format!(
+                "{} modes need at least {} points along the last axis, the grid has {n2}",
+                modes.m2,
+                2 * modes.m2
+            )));
+        }
+        if n1 > 1 && (modes.m1 == 0 || 2 * modes.m1 > n1) {
+            return Err(Error::Grid(format!(
+                "{} modes per sign need at least {} points along x, the grid has {n1}",
+                modes.m1,
+                2 * modes.m1
+            )));
+        }
+        let mut real = RealFftPlanner::<f64>::new();
+        let mut complex = FftPlanner::<f64>::new();
+        let (fft_x, ifft_x) = if n1 > 1 {
+            (
+                Some(complex.plan_fft_forward(n1)),
+                Some(complex.plan_fft_inverse(n1)),
+            )
+        } else {
+            (None, None)
+        };
+        Ok(Transforms {
+            n1,
+            n2,
+            modes,
+            r2c: real.plan_fft_forward(n2),
+            c2r: real.plan_fft_inverse(n2),
+            fft_x,
+            ifft_x,
+        })
+    }
+
+    /// Grid points.
+    pub fn points(&self) -> usize {
+        self.n1 * self.n2
+    }
+
+    /// Kept rows along x: 1 in 1-D, 2·m1 in 2-D.
+    pub fn kept_rows(&self) -> usize {
+        if self.n1 > 1 { 2 * self.modes.m1 } else { 1 }
+    }
+
+    /// Kept coefficients per channel.
+    pub fn kept(&self) -> usize {
+        self.kept_rows() * self.modes.m2
+    }
+
+    /// The x-frequency index of kept row `r`.
+    fn row_index(&self, r: usize) -> usize {
+        if r < self.modes.m1 || self.n1 == 1 {
+            r
+        } else {
+            self.n1 - 2 * self.modes.m1 + r
+        }
+    }
+
+    pub fn scratch(&self) -> Scratch {
+        let fft_len = [&self.fft_x, &self.ifft_x]
+            .iter()
+            .flat_map(|f| f.as_ref().map(|f| f.get_inplace_scratch_len()))
+            .max()
+            .unwrap_or(0)
+            .max(self.r2c.get_scratch_len())
+            .max(self.c2r.get_scratch_len());
+        Scratch {
+            real: vec![0.0; self.n2],
+            spectrum: vec![Complex64::default(); self.n2 / 2 + 1],
+            column: vec![Complex64::default(); self.n1],
+            fft: vec![Complex64::default(); fft_len],
+            rows: vec![Complex64::default(); self.n1 * self.modes.m2],
+        }
+    }
+
+    fn weight(&self, k: usize) -> f64 {
+        if k == 0 { 1.0 } else { 2.0 }
+    }
+
+    /// Kept coefficients of one channel `h` (n1·n2 values) into `out` (kept_rows × m2).
+    pub fn forward(&self, h: &[f64], out: &mut [Complex64], s: &mut Scratch) {
+        let m2 = self.modes.m2;
+        for r in 0..self.n1 {
+            s.real.copy_from_slice(&h[r * self.n2..(r + 1) * self.n2]);
+            self.r2c
+                .process_with_scratch(&mut s.real, &mut s.spectrum, &mut s.fft)
+                .expect("buffer sizes come from the plan");
+            s.rows[r * m2..(r + 1) * m2].copy_from_slice(&s.spectrum[..m2]);
+        }
+        self.along_x(s, out, false);
+    }
+
+    /// Columns of `s.rows` transformed along x (forward, or the unnormalised inverse when
+    /// `inverse`), kept rows into `out`.
+    fn along_x(&self, s: &mut Scratch, out: &mut [Complex64], inverse: bool) {
+        let m2 = self.modes.m2;
+        let Some(plan) = (if inverse { &self.ifft_x } else { &self.fft_x }) else {
+            out[..m2].copy_from_slice(&s.rows[..m2]);
+            return;
+        };
+        for k in 0..m2 {
+            for r in 0..self.n1 {
+                s.column[r] = s.rows[r * m2 + k];
+            }
+            plan.process_with_scratch(&mut s.column, &mut s.fft);
+            for r in 0..self.kept_rows() {
+                out[r * m2 + k] = s.column[self.row_index(r)];
+            }
+        }
+    }
+
+    /// Kept rows `coeffs` spread over full x-columns and transformed along x into `s.rows`.
+    fn from_kept(&self, coeffs: &[Complex64], s: &mut Scratch, inverse: bool) {
+        let m2 = self.modes.m2;
+        let Some(plan) = (if inverse { &self.ifft_x } else { &self.fft_x }) else {
+            s.rows[..m2].copy_from_slice(&coeffs[..m2]);
+            return;
+        };
+        for k in 0..m2 {
+            s.column.fill(Complex64::default());
+            for r in 0..self.kept_rows() {
+                s.column[self.row_index(r)] = coeffs[r * m2 + k];
+            }
+            plan.process_with_scratch(&mut s.column, &mut s.fft);
+            for r in 0..self.n1 {
+                s.rows[r * m2 + k] = s.column[r];
+            }
+        }
+    }
+
+    /// Rows of y-modes in `s.rows` (scaled by `scale(k)`) to real rows added into `out`.
+    fn rows_to_real(&self, s: &mut Scratch, out: &mut [f64], scale: impl Fn(usize) -> f64) {
+        let m2 = self.modes.m2;
+        for r in 0..self.n1 {
+            s.spectrum.fill(Complex64::default());
+            for k in 0..m2 {
+                s.spectrum[k] = s.rows[r * m2 + k] * scale(k);
+            }
+            // The real inverse reads only the real part of the zero frequency.
+            s.spectrum[0].im = 0.0;
+            self.c2r
+                .process_with_scratch(&mut s.spectrum, &mut s.real, &mut s.fft)
+                .expect("buffer sizes come from the plan; imaginary parts cleared");
+            for (o, v) in out[r * self.n2..(r + 1) * self.n2].iter_mut().zip(&s.real) {
+                *o += v;
+            }
+        }
+    }
+
+    /// The field of kept coefficients `coeffs` (other modes zero), added into `out`.
+    pub fn inverse(&self, coeffs: &[Complex64], out: &mut [f64], s: &mut Scratch) {
+        self.from_kept(coeffs, s, true);
+        let n = self.points() as f64;
+        self.rows_to_real(s, out, |_| 1.0 / n);
+    }
+
+    /// Adjoint of [`Transforms::inverse`]: the gradient by the kept coefficients of a loss
+    /// whose gradient by the field is `g`.
+    pub fn inverse_adjoint(&self, g: &[f64], out: &mut [Complex64], s: &mut Scratch) {
+        let m2 = self.modes.m2;
+        for r in 0..self.n1 {
+            s.real.copy_from_slice(&g[r * self.n2..(r + 1) * self.n2]);
+            self.r2c
+                .process_with_scratch(&mut s.real, &mut s.spectrum, &mut s.fft)
+                .expect("buffer sizes come from the plan");
+            for k in 0..m2 {
+                s.rows[r * m2 + k] = s.spectrum[k] * (self.weight(k) / self.n2 as f64);
+            }
+        }
+        // D = (1/n1) F^H C along x has adjoint (1/n1) F.
+        self.along_x(s, out, false);
+        let scale = 1.0 / self.n1 as f64;
+        out[..self.kept()].iter_mut().for_each(|c| *c *= scale);
+    }
+
+    /// Adjoint of [`Transforms::forward`]: the gradient by the field (added into `out`) of a
+    /// loss whose gradient by the kept coefficients is `g`.
+    pub fn forward_adjoint(&self, g: &[Complex64], out: &mut [f64], s: &mut Scratch) {
+        // B = F A along x has adjoint F^H: the unnormalised inverse.
+        self.from_kept(g, s, true);
+        self.rows_to_real(s, out, |k| 1.0 / self.weight(k));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A field with every kind of mode.
+    fn field(n1: usize, n2: usize, seed: f64) -> Vec<f64> {
+        (0..n1 * n2)
+            .map(|i| ((i as f64 * 0.7 + seed).sin() * 43.1).fract())
+            .collect()
+    }
+
+    /// The kept coefficients by direct summation: Σ h e^{−2πi(kx x/n1 + ky y/n2)}.
+    fn direct(t: &Transforms, h: &[f64]) -> Vec<Complex64> {
+        let mut out = Vec::new();
+        for r in 0..t.kept_rows() {
+            let kx = t.row_index(r) as f64;
+            for ky in 0..t.modes.m2 {
+                let mut c = Complex64::default();
+                for x in 0..t.n1 {
+                    for y in 0..t.n2 {
+                        let phase = -std::f64::consts::TAU
+                            * (kx * x as f64 / t.n1 as f64 + ky as f64 * y as f64 / t.n2 as f64);
+                        c += Complex64::from_polar(h[x * t.n2 + y], phase);
+                    }
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// The field of kept coefficients by direct summation over the Hermitian-extended spectrum.
+    fn direct_inverse(t: &Transforms, c: &[Complex64]) -> Vec<f64> {
+        let n = (t.n1 * t.n2) as f64;
+        let mut out = vec![0.0; t.n1 * t.n2];
+        for r in 0..t.kept_rows() {
+            let kx = t.row_index(r) as f64;
+            for ky in 0..t.modes.m2 {
+                let coeff = c[r * t.modes.m2 + ky];
+                for x in 0..t.n1 {
+                    for y in 0..t.n2 {
+                        let phase = std::f64::consts::TAU
+                            * (kx * x as f64 / t.n1 as f64 + ky as f64 * y as f64 / t.n2 as f64);
+                        out[x * t.n2 + y] +=
+                            t.weight(ky) / n * (coeff * Complex64::from_polar(1.0, phase)).re;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn cases() -> Vec<Transforms> {
+        vec![
+            Transforms::new(1, 16, Modes { m1: 0, m2: 5 }).unwrap(),
+            Transforms::new(12, 10, Modes { m1: 3, m2: 4 }).unwrap(),
+        ]
+    }
+
+    #[test]
+    fn transforms_equal_direct_sums() {
+        for t in cases() {
+            let h = field(t.n1, t.n2, 0.3);
+            let mut s = t.scratch();
+            let mut c = vec![Complex64::default(); t.kept()];
+            t.forward(&h, &mut c, &mut s);
+            for (a, b) in c.iter().zip(direct(&t, &h)) {
+                assert!(
+                    (a - b).norm() < 1e-12 * t.points() as f64,
+                    "{t:?}: {a} vs {b}"
+                );
+            }
+            // The DC imaginary part is arbitrary input: the inverse must ignore it, like the sum.
+            c[0].im = 0.37;
+            let mut back = vec![0.0; t.points()];
+            t.inverse(&c, &mut back, &mut s);
+            for (a, b) in back.iter().zip(direct_inverse(&t, &c)) {
+                assert!((a - b).abs() < 1e-13, "{t:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn adjoints_satisfy_the_inner_product_identity() {
+        // ⟨g, A h⟩ = ⟨A* g, h⟩ with the real inner product Re Σ conj(a) b on complex vectors.
+        let dot = |a: &[Complex64], b: &[Complex64]| -> f64 {
+            a.iter().zip(b).map(|(x, y)| (x.conj() * y).re).sum()
+        };
+        for t in cases() {
+            let mut s = t.scratch();
+            let h = field(t.n1, t.n2, 1.1);
+            let g: Vec<Complex64> = (0..t.kept())
+                .map(|i| Complex64::new(((i as f64) * 1.3).sin(), ((i as f64) * 0.4).cos()))
+                .collect();
+            let mut ah = vec![Complex64::default(); t.kept()];
+            t.forward(&h, &mut ah, &mut s);
+            let mut atg = vec![0.0; t.points()];
+            t.forward_adjoint(&g, &mut atg, &mut s);
+            let lhs = dot(&g, &ah);
+            let rhs: f64 = atg.iter().zip(&h).map(|(a, b)| a * b).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-10 * lhs.abs().max(1.0),
+                "forward: {lhs} vs {rhs}"
+            );
+
+            let gs = field(t.n1, t.n2, 2.9);
+            let c = g.clone();
+            let mut field_c = vec![0.0; t.points()];
+            t.inverse(&c, &mut field_c, &mut s);
+            let mut adj = vec![Complex64::default(); t.kept()];
+            t.inverse_adjoint(&gs, &mut adj, &mut s);
+            let lhs: f64 = gs.iter().zip(&field_c).map(|(a, b)| a * b).sum();
+            let rhs = dot(&adj, &c);
+            assert!(
+                (lhs - rhs).abs() < 1e-10 * lhs.abs().max(1.0),
+                "inverse: {lhs} vs {rhs}"
+            );
+        }
+    }
+}

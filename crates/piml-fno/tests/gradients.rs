@@ -1,0 +1,94 @@
+//! The operator's reverse pass against central finite differences, in 1-D and 2-D.
+
+use piml_fno::{Config, Fno, Modes, Tape};
+
+/// Deterministic numbers in (−1, 1).
+fn noise(i: usize) -> f64 {
+    ((i as f64 * 12.9898).sin() * 43758.5453).fract()
+}
+
+fn check(config: Config, n1: usize, n2: usize) {
+    let mut fno = Fno::new(config, 7).unwrap();
+    // Larger spectral weights than the initialisation, so that the spectral path matters.
+    for (i, p) in fno.params_mut().iter_mut().enumerate() {
+        *p += 0.2 * noise(i);
+    }
+    let t = fno.transforms(n1, n2).unwrap();
+    let n = t.points();
+    let u: Vec<f64> = (0..n * config.in_channels)
+        .map(|i| noise(1000 + i))
+        .collect();
+    let weights: Vec<f64> = (0..n * config.out_channels)
+        .map(|i| noise(5000 + i))
+        .collect();
+    let mut s = t.scratch();
+    let mut tape = Tape::default();
+    // L = Σ w·out², a nonlinear functional so that the reverse pass sees a varied gradient.
+    let mut loss = |fno: &Fno, tape: &mut Tape| -> f64 {
+        fno.forward(&t, &u, tape, &mut s);
+        tape.output
+            .iter()
+            .zip(&weights)
+            .map(|(o, w)| w * o * o)
+            .sum()
+    };
+    let l0: f64 = loss(&fno, &mut tape);
+    let dout: Vec<f64> = tape
+        .output
+        .iter()
+        .zip(&weights)
+        .map(|(o, w)| 2.0 * w * o)
+        .collect();
+    let mut grad = vec![0.0; fno.n_params()];
+    let mut s2 = t.scratch();
+    fno.backward(&t, &tape, &dout, &mut grad, &mut s2);
+    let n_params = fno.n_params();
+    for i in (0..n_params)
+        .step_by(n_params / 97 + 1)
+        .chain([n_params - 1])
+    {
+        // h = 1e-6: truncation O(h²) far below the 1e-6 tolerance.
+        let h = 1e-6;
+        let mut plus = fno.clone();
+        plus.params_mut()[i] += h;
+        let mut minus = fno.clone();
+        minus.params_mut()[i] -= h;
+        let fd = (loss(&plus, &mut tape) - loss(&minus, &mut tape)) / (2.0 * h);
+        // Rounding in the difference quotient: about ε·|L|/h per evaluation.
+        let rounding = 100.0 * f64::EPSILON * l0.abs() / h;
+        let scale = fd.abs().max(grad[i].abs());
+        assert!(
+            (fd - grad[i]).abs() <= 1e-6 * scale + rounding,
+            "parameter {i} of {n_params}: reverse pass {} vs central difference {fd}",
+            grad[i]
+        );
+    }
+}
+
+#[test]
+fn reverse_pass_matches_central_differences_in_1d() {
+    let config = Config {
+        dims: 1,
+        in_channels: 2,
+        out_channels: 1,
+        width: 5,
+        modes: Modes { m1: 0, m2: 4 },
+        layers: 3,
+        projection: 6,
+    };
+    check(config, 1, 16);
+}
+
+#[test]
+fn reverse_pass_matches_central_differences_in_2d() {
+    let config = Config {
+        dims: 2,
+        in_channels: 1,
+        out_channels: 2,
+        width: 4,
+        modes: Modes { m1: 2, m2: 3 },
+        layers: 2,
+        projection: 5,
+    };
+    check(config, 8, 10);
+}
