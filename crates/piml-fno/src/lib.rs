@@ -8,7 +8,10 @@
 mod error;
 mod model;
 mod spectral;
+mod train;
+mod weights;
 
 pub use error::Error;
 pub use model::{Config, Fno, Tape};
 pub use spectral::{Modes, Scratch, Transforms};
+pub use train::{Dataset, Epoch, Settings, errors, predict, relative_l2, train};

@@ -236,6 +236,37 @@ impl Fno {
         self.layout.total
     }
 
+    /// The named blocks of the parameter vector, with PyTorch-style shapes: what a weights
+    /// file stores.
+    pub(crate) fn blocks(&self) -> Vec<(String, Vec<usize>, std::ops::Range<usize>)> {
+        let l = &self.layout;
+        let mut blocks = Vec::new();
+        let mut linear = |name: String, lin: Linear| {
+            blocks.push((
+                format!("{name}.weight"),
+                vec![lin.n_out, lin.n_in],
+                lin.weight..lin.bias,
+            ));
+            blocks.push((format!("{name}.bias"), vec![lin.n_out], lin.bias..lin.end()));
+        };
+        linear("lift".into(), l.lift);
+        let w = self.config.width;
+        let mut spectral = Vec::new();
+        for (i, &(start, skip)) in l.spectral.iter().enumerate() {
+            spectral.push((
+                format!("layers.{i}.spectral"),
+                vec![w, w, l.kept, 2],
+                start..skip.weight,
+            ));
+            linear(format!("layers.{i}.skip"), skip);
+        }
+        linear("projection.0".into(), l.proj1);
+        linear("projection.1".into(), l.proj2);
+        blocks.extend(spectral);
+        blocks.sort_by_key(|b| b.2.start);
+        blocks
+    }
+
     /// Transforms for an `n1` × `n2` grid (n1 = 1 in 1-D).
     pub fn transforms(&self, n1: usize, n2: usize) -> Result<Transforms, Error> {
         if (self.config.dims == 1) != (n1 == 1) {
@@ -257,17 +288,7 @@ impl Fno {
         // Lifting input: the fields, then the grid positions in [0, 1).
         tape.input.clear();
         tape.input.extend_from_slice(&u[..n * c.in_channels]);
-        if c.dims == 2 {
-            for i in 0..t.n1 {
-                let x = i as f64 / t.n1 as f64;
-                tape.input.extend(std::iter::repeat_n(x, t.n2));
-            }
-        }
-        for _ in 0..t.n1 {
-            for j in 0..t.n2 {
-                tape.input.push(j as f64 / t.n2 as f64);
-            }
-        }
+        tape.input.extend(t.positions());
         tape.h.resize(c.layers + 1, Vec::new());
         tape.z.resize(c.layers, Vec::new());
         tape.coeffs.resize(c.layers, Vec::new());

@@ -34,6 +34,8 @@ pub struct Transforms {
     pub n1: usize,
     pub n2: usize,
     pub modes: Modes,
+    /// Position of the first grid point along x and y, as a fraction of the period.
+    pub offsets: [f64; 2],
     r2c: Arc<dyn RealToComplex<f64>>,
     c2r: Arc<dyn ComplexToReal<f64>>,
     fft_x: Option<Arc<dyn Fft<f64>>>,
@@ -92,11 +94,35 @@ impl Transforms {
             n1,
             n2,
             modes,
+            offsets: [0.0; 2],
             r2c: real.plan_fft_forward(n2),
             c2r: real.plan_fft_inverse(n2),
             fft_x,
             ifft_x,
         })
+    }
+
+    /// The same transforms for a grid whose first points lie `offsets` (fractions of the period
+    /// along x and y) past the start of the domain, as cell-centred grids do.
+    pub fn with_offsets(mut self, offsets: [f64; 2]) -> Transforms {
+        self.offsets = offsets;
+        self
+    }
+
+    /// The position channel(s) of the operator's input: (x − x_min)/period, then y's in 2-D,
+    /// channel after channel.
+    pub fn positions(&self) -> Vec<f64> {
+        let mut p = Vec::with_capacity(2 * self.points());
+        if self.n1 > 1 {
+            for i in 0..self.n1 {
+                let x = self.offsets[0] + i as f64 / self.n1 as f64;
+                p.extend(std::iter::repeat_n(x, self.n2));
+            }
+        }
+        for _ in 0..self.n1 {
+            p.extend((0..self.n2).map(|j| self.offsets[1] + j as f64 / self.n2 as f64));
+        }
+        p
     }
 
     /// Grid points.
@@ -177,7 +203,7 @@ impl Transforms {
     }
 
     /// Kept rows `coeffs` spread over full x-columns and transformed along x into `s.rows`.
-    fn from_kept(&self, coeffs: &[Complex64], s: &mut Scratch, inverse: bool) {
+    fn spread_kept(&self, coeffs: &[Complex64], s: &mut Scratch, inverse: bool) {
         let m2 = self.modes.m2;
         let Some(plan) = (if inverse { &self.ifft_x } else { &self.fft_x }) else {
             s.rows[..m2].copy_from_slice(&coeffs[..m2]);
@@ -216,7 +242,7 @@ impl Transforms {
 
     /// The field of kept coefficients `coeffs` (other modes zero), added into `out`.
     pub fn inverse(&self, coeffs: &[Complex64], out: &mut [f64], s: &mut Scratch) {
-        self.from_kept(coeffs, s, true);
+        self.spread_kept(coeffs, s, true);
         let n = self.points() as f64;
         self.rows_to_real(s, out, |_| 1.0 / n);
     }
@@ -244,7 +270,7 @@ impl Transforms {
     /// loss whose gradient by the kept coefficients is `g`.
     pub fn forward_adjoint(&self, g: &[Complex64], out: &mut [f64], s: &mut Scratch) {
         // B = F A along x has adjoint F^H: the unnormalised inverse.
-        self.from_kept(g, s, true);
+        self.spread_kept(g, s, true);
         self.rows_to_real(s, out, |k| 1.0 / self.weight(k));
     }
 }

@@ -1,0 +1,241 @@
+//! Training an operator on pairs of fields: relative L2 loss, Adam with step decay, rayon
+//! across the samples of a batch with a fixed reduction order.
+
+use piml_nn::{Adam, Schedule};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::{Error, Fno, Scratch, Tape, Transforms};
+
+/// Pairs of fields on one grid: each input and target holds n values per channel, channel
+/// after channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub inputs: Vec<Vec<f64>>,
+    pub targets: Vec<Vec<f64>>,
+}
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+}
+
+/// Settings of a training run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f64,
+    /// The learning rate is multiplied by `decay.0` every `decay.1` epochs.
+    pub decay: (f64, usize),
+    /// Test error every this many epochs (and after the last).
+    pub test_every: usize,
+    pub seed: u64,
+}
+
+/// One epoch's figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Epoch {
+    pub epoch: usize,
+    /// Mean relative L2 error of the training samples, as seen during the epoch.
+    pub train: f64,
+    /// Mean relative L2 error of the test samples after the epoch, when computed.
+    pub test: Option<f64>,
+    pub lr: f64,
+    pub seconds: f64,
+}
+
+/// Samples per task: each task sums its samples' gradients into its own buffer, and the
+/// buffers are added in task order, so the result does not depend on the thread count.
+const CHUNK: usize = 2;
+
+/// ‖p − y‖/‖y‖ and its gradient by p (written into `grad` when given, scaled by `scale`).
+pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64 {
+    let diff: f64 = p
+        .iter()
+        .zip(y)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt();
+    let norm: f64 = y
+        .iter()
+        .map(|b| b * b)
+        .sum::<f64>()
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
+    if let Some((g, scale)) = grad {
+        let c = if diff > 0.0 {
+            scale / (diff * norm)
+        } else {
+            0.0
+        };
+        for ((g, a), b) in g.iter_mut().zip(p).zip(y) {
+            *g = c * (a - b);
+        }
+    }
+    diff / norm
+}
+
+/// Per-task work buffers.
+struct Worker {
+    tape: Tape,
+    scratch: Scratch,
+    grad: Vec<f64>,
+    dout: Vec<f64>,
+    loss: f64,
+}
+
+/// Trains `fno` on `train`, reporting every epoch to `on_epoch`.
+pub fn train(
+    fno: &mut Fno,
+    t: &Transforms,
+    train: &Dataset,
+    test: Option<&Dataset>,
+    settings: &Settings,
+    on_epoch: &mut dyn FnMut(&Epoch),
+) -> Result<Vec<Epoch>, Error> {
+    check(fno, t, train)?;
+    if let Some(test) = test {
+        check(fno, t, test)?;
+    }
+    let batch = settings.batch.max(1);
+    let batches = train.len().div_ceil(batch);
+    let schedule = Schedule::Step {
+        initial: settings.lr,
+        factor: settings.decay.0,
+        steps: settings.decay.1.max(1) * batches,
+    };
+    let mut adam = Adam::new(fno.n_params(), schedule);
+    let mut workers: Vec<Worker> = (0..batch.div_ceil(CHUNK))
+        .map(|_| Worker {
+            tape: Tape::default(),
+            scratch: t.scratch(),
+            grad: vec![0.0; fno.n_params()],
+            dout: Vec::new(),
+            loss: 0.0,
+        })
+        .collect();
+    let mut grad = vec![0.0; fno.n_params()];
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut history = Vec::new();
+    for epoch in 1..=settings.epochs {
+        let started = std::time::Instant::now();
+        let lr = schedule.rate(adam.steps());
+        // A generator per epoch: the order of epoch k does not depend on the ones before.
+        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+        rng.set_stream(epoch as u64);
+        order.shuffle(&mut rng);
+        let mut total = 0.0;
+        for chunk in order.chunks(batch) {
+            let scale = 1.0 / chunk.len() as f64;
+            let model = &*fno;
+            workers
+                .par_iter_mut()
+                .zip(chunk.par_chunks(CHUNK))
+                .with_max_len(1)
+                .for_each(|(w, samples)| {
+                    w.grad.fill(0.0);
+                    w.loss = 0.0;
+                    for &i in samples {
+                        model.forward(t, &train.inputs[i], &mut w.tape, &mut w.scratch);
+                        w.dout.resize(w.tape.output.len(), 0.0);
+                        w.loss += relative_l2(
+                            &w.tape.output,
+                            &train.targets[i],
+                            Some((&mut w.dout, scale)),
+                        );
+                        model.backward(t, &w.tape, &w.dout, &mut w.grad, &mut w.scratch);
+                    }
+                });
+            grad.fill(0.0);
+            let used = chunk.len().div_ceil(CHUNK);
+            for w in &workers[..used] {
+                grad.iter_mut().zip(&w.grad).for_each(|(a, b)| *a += b);
+                total += w.loss;
+            }
+            if !grad.iter().all(|g| g.is_finite()) {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: "the gradient is not finite".into(),
+                });
+            }
+            adam.step(fno.params_mut(), &grad);
+        }
+        let test_error = match test {
+            Some(d) if epoch % settings.test_every.max(1) == 0 || epoch == settings.epochs => {
+                let e = errors(fno, t, d);
+                Some(e.iter().sum::<f64>() / e.len() as f64)
+            }
+            _ => None,
+        };
+        let report = Epoch {
+            epoch,
+            train: total / train.len() as f64,
+            test: test_error,
+            lr,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        if !report.train.is_finite() {
+            return Err(Error::Diverged {
+                epoch,
+                what: format!("the training error is {}", report.train),
+            });
+        }
+        on_epoch(&report);
+        history.push(report);
+    }
+    Ok(history)
+}
+
+fn check(fno: &Fno, t: &Transforms, d: &Dataset) -> Result<(), Error> {
+    let c = fno.config();
+    let n = t.points();
+    if d.is_empty() {
+        return Err(Error::Data("no samples".into()));
+    }
+    if d.inputs.len() != d.targets.len() {
+        return Err(Error::Data("inputs and targets differ in number".into()));
+    }
+    for (i, (u, y)) in d.inputs.iter().zip(&d.targets).enumerate() {
+        if u.len() != n * c.in_channels || y.len() != n * c.out_channels {
+            return Err(Error::Data(format!(
+                "sample {i}: {} input and {} target values, expected {} and {} ({n} points)",
+                u.len(),
+                y.len(),
+                n * c.in_channels,
+                n * c.out_channels
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The operator applied to every input, in parallel over samples.
+pub fn predict(fno: &Fno, t: &Transforms, inputs: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    inputs
+        .par_iter()
+        .map_init(
+            || (Tape::default(), t.scratch()),
+            |(tape, scratch), u| {
+                fno.forward(t, u, tape, scratch);
+                tape.output.clone()
+            },
+        )
+        .collect()
+}
+
+/// Relative L2 error of every sample.
+pub fn errors(fno: &Fno, t: &Transforms, d: &Dataset) -> Vec<f64> {
+    predict(fno, t, &d.inputs)
+        .iter()
+        .zip(&d.targets)
+        .map(|(p, y)| relative_l2(p, y, None))
+        .collect()
+}
