@@ -70,11 +70,17 @@ pub(crate) struct Args {
     /// Keep K random output times per observable and condition (sparse sampling)
     #[arg(long, value_name = "K")]
     keep: Option<usize>,
-    /// Ensemble size: parameter draws over a Latin hypercube of the --vary ranges
-    #[arg(long, value_name = "N", requires = "vary")]
+    /// Ensemble size: parameter draws over a Latin hypercube of the --vary ranges, and/or
+    /// random initial fields (--random-initial)
+    #[arg(long, value_name = "N", requires = "ensemble")]
     samples: Option<usize>,
     /// A parameter range for the ensemble (repeatable)
-    #[arg(long, value_name = "NAME=LO:HI[:log]", requires = "samples")]
+    #[arg(
+        long,
+        value_name = "NAME=LO:HI[:log]",
+        requires = "samples",
+        group = "ensemble"
+    )]
     vary: Vec<Vary>,
     /// Input values of an algebraic model: NAME=LIST or NAME=START:STOP:STEP (repeatable; all combinations)
     #[arg(long = "input", value_name = "NAME=VALUES")]
@@ -90,7 +96,7 @@ pub(crate) struct Args {
     dt: Option<f64>,
     /// Add a random field to each species' initial field, a new one per ensemble member:
     /// gaussian:LENGTH[:AMP] (squared-exponential covariance) or modes:LENGTH[:AMP] (4 Fourier modes)
-    #[arg(long, value_name = "KIND:LENGTH[:AMP]")]
+    #[arg(long, value_name = "KIND:LENGTH[:AMP]", group = "ensemble")]
     random_initial: Option<piml_pde::RandomField>,
     /// Add seeded uniform noise in [-AMP, AMP] to the initial fields (clipped at 0)
     #[arg(long, value_name = "AMP")]
