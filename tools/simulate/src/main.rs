@@ -36,7 +36,8 @@ Examples:
 /// or with measurement noise and sparse sampling, for one parameter set or an
 /// ensemble of parameter draws.
 #[derive(Debug, Parser)]
-#[command(name = "simulate", version, after_help = EXAMPLE, allow_negative_numbers = true)]
+#[command(name = "simulate", version, after_help = EXAMPLE, allow_negative_numbers = true,
+    group(clap::ArgGroup::new("ensemble").multiple(true).args(["vary", "random_initial"])))]
 pub(crate) struct Args {
     /// Model file (JSON); - reads it from stdin
     model: PathBuf,
@@ -96,7 +97,7 @@ pub(crate) struct Args {
     dt: Option<f64>,
     /// Add a random field to each species' initial field, a new one per ensemble member:
     /// gaussian:LENGTH[:AMP] (squared-exponential covariance) or modes:LENGTH[:AMP] (4 Fourier modes)
-    #[arg(long, value_name = "KIND:LENGTH[:AMP]", group = "ensemble")]
+    #[arg(long, value_name = "KIND:LENGTH[:AMP]")]
     random_initial: Option<piml_pde::RandomField>,
     /// Add seeded uniform noise in [-AMP, AMP] to the initial fields (clipped at 0)
     #[arg(long, value_name = "AMP")]
