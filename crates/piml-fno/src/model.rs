@@ -2,8 +2,7 @@
 //! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
 //! forward pass of one sample and its hand-written reverse pass.
 
-use nalgebra::{DMatrixView, DMatrixViewMut};
-use piml_nn::Activation;
+use piml_nn::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::num_complex::Complex64;
@@ -132,42 +131,33 @@ pub struct Tape {
     input: Vec<f64>,
     /// Input of every Fourier layer and the projection's (n × width each).
     h: Vec<Vec<f64>>,
-    /// Pre-activations of the Fourier layers.
+    /// Pre-activations of the Fourier layers, then GELU′ of them (all layers but the last).
     z: Vec<Vec<f64>>,
     /// Kept coefficients of every layer's input (width × kept).
     coeffs: Vec<Vec<Complex64>>,
-    /// Projection pre-activation and activation (n × projection).
+    /// Projection pre-activation's GELU′ and the activation (n × projection).
     q: Vec<f64>,
     g: Vec<f64>,
     /// The output (n × out channels).
     pub output: Vec<f64>,
 }
 
-const GELU: Activation = Activation::Gelu;
-
-/// C (rows × cols) = A (rows × k) · B (k × cols) + beta·C, column-major slices.
-fn gemm(c: &mut [f64], a: &[f64], b: &[f64], rows: usize, k: usize, cols: usize, beta: f64) {
-    let a = DMatrixView::from_slice(a, rows, k);
-    let b = DMatrixView::from_slice(b, k, cols);
-    DMatrixViewMut::from_slice(c, rows, cols).gemm(1.0, &a, &b, beta);
+/// GELU(z) = z·Φ(z) and its derivative Φ(z) + z·φ(z), with one erf and one exp.
+fn gelu(z: f64) -> (f64, f64) {
+    let cdf = 0.5 * (1.0 + libm::erf(z * std::f64::consts::FRAC_1_SQRT_2));
+    let pdf = (-0.5 * z * z).exp() * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+    (z * cdf, cdf + z * pdf)
 }
 
-/// C (rows × cols) = Aᵀ · B + beta·C with A (k × rows) and B (k × cols), column-major.
-fn gemm_tn(c: &mut [f64], a: &[f64], b: &[f64], rows: usize, k: usize, cols: usize, beta: f64) {
-    let a = DMatrixView::from_slice(a, k, rows);
-    let b = DMatrixView::from_slice(b, k, cols);
-    DMatrixViewMut::from_slice(c, rows, cols).gemm_tr(1.0, &a, &b, beta);
-}
-
-/// The transpose of a column-major rows × cols matrix.
-fn transpose(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
-    let mut t = vec![0.0; a.len()];
-    for c in 0..cols {
-        for r in 0..rows {
-            t[r * cols + c] = a[c * rows + r];
-        }
+/// `out` ← GELU(z), `slope` ← GELU′(z).
+fn activate(z: &[f64], out: &mut Vec<f64>, slope: &mut Vec<f64>) {
+    out.clear();
+    slope.clear();
+    for &v in z {
+        let (a, d) = gelu(v);
+        out.push(a);
+        slope.push(d);
     }
-    t
 }
 
 impl Fno {
@@ -323,17 +313,19 @@ impl Fno {
                 t.inverse(&mixed, &mut z[o * n..(o + 1) * n], s);
             }
             let next = &mut after[0];
-            next.clear();
             if layer + 1 < c.layers {
-                next.extend(z.iter().map(|&v| GELU.derivatives(v)[0]));
+                // The pre-activation is not needed again: keep GELU′ in its place.
+                let pre = std::mem::take(z);
+                activate(&pre, next, z);
             } else {
+                next.clear();
                 next.extend_from_slice(z);
             }
         }
-        linear(&mut tape.q, &tape.h[c.layers], p, l.proj1, n);
-        tape.g.clear();
-        tape.g
-            .extend(tape.q.iter().map(|&v| GELU.derivatives(v)[0]));
+        let mut pre = std::mem::take(&mut tape.output);
+        linear(&mut pre, &tape.h[c.layers], p, l.proj1, n);
+        activate(&pre, &mut tape.g, &mut tape.q);
+        tape.output = pre;
         linear(&mut tape.output, &tape.g, p, l.proj2, n);
     }
 
@@ -351,22 +343,15 @@ impl Fno {
         let w = c.width;
         let p = &self.params;
         let dg = linear_back(grad, &tape.g, dout, p, l.proj2, n);
-        let dq: Vec<f64> = dg
-            .iter()
-            .zip(&tape.q)
-            .map(|(d, &q)| d * GELU.derivatives(q)[1])
-            .collect();
+        let dq: Vec<f64> = dg.iter().zip(&tape.q).map(|(d, q)| d * q).collect();
         let mut dh = linear_back(grad, &tape.h[c.layers], &dq, p, l.proj1, n);
         let kept = l.kept;
         let mut g_mixed = vec![Complex64::default(); w * kept];
-        let mut g_coeffs = vec![Complex64::default(); kept];
+        let mut g_coeffs = vec![Complex64::default(); w * kept];
         for layer in (0..c.layers).rev() {
             let (start, skip) = l.spectral[layer];
             let dz: Vec<f64> = if layer + 1 < c.layers {
-                dh.iter()
-                    .zip(&tape.z[layer])
-                    .map(|(d, &z)| d * GELU.derivatives(z)[1])
-                    .collect()
+                dh.iter().zip(&tape.z[layer]).map(|(d, z)| d * z).collect()
             } else {
                 dh
             };
@@ -381,22 +366,31 @@ impl Fno {
             }
             let weights = &p[start..skip.weight];
             let coeffs = &tape.coeffs[layer];
-            for i in 0..w {
-                g_coeffs.fill(Complex64::default());
-                let b = &coeffs[i * kept..(i + 1) * kept];
-                for o in 0..w {
+            // (o, i, k) in memory order: the weights and their gradient are read once, in
+            // sequence; the gradient by the coefficients of every input channel builds up.
+            g_coeffs.fill(Complex64::default());
+            for o in 0..w {
+                let gz = &g_mixed[o * kept..(o + 1) * kept];
+                for i in 0..w {
                     let base = 2 * (o * w + i) * kept;
                     let r = &weights[base..base + 2 * kept];
-                    let gz = &g_mixed[o * kept..(o + 1) * kept];
                     let gr = &mut grad[start + base..start + base + 2 * kept];
+                    let b = &coeffs[i * kept..(i + 1) * kept];
+                    let gb = &mut g_coeffs[i * kept..(i + 1) * kept];
                     for k in 0..kept {
                         let dr = gz[k] * b[k].conj();
                         gr[2 * k] += dr.re;
                         gr[2 * k + 1] += dr.im;
-                        g_coeffs[k] += Complex64::new(r[2 * k], -r[2 * k + 1]) * gz[k];
+                        gb[k] += Complex64::new(r[2 * k], -r[2 * k + 1]) * gz[k];
                     }
                 }
-                t.forward_adjoint(&g_coeffs, &mut dh_prev[i * n..(i + 1) * n], s);
+            }
+            for i in 0..w {
+                t.forward_adjoint(
+                    &g_coeffs[i * kept..(i + 1) * kept],
+                    &mut dh_prev[i * n..(i + 1) * n],
+                    s,
+                );
             }
             dh = dh_prev;
         }
@@ -414,11 +408,8 @@ fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
     // W row-major (n_out × n_in) is Wᵀ column-major (n_in × n_out).
     gemm(
         out,
-        &input[..n * l.n_in],
-        &p[l.weight..l.bias],
-        n,
-        l.n_in,
-        l.n_out,
+        MatRef::col_major(input, n, l.n_in),
+        MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out),
         1.0,
     );
 }
@@ -432,22 +423,24 @@ fn linear_back(
     l: Linear,
     n: usize,
 ) -> Vec<f64> {
-    // ∂Wᵀ (n_in × n_out) = inputᵀ · dout.
-    gemm_tn(
-        &mut grad[l.weight..l.bias],
-        &input[..n * l.n_in],
-        dout,
-        l.n_in,
-        n,
-        l.n_out,
-        1.0,
-    );
-    for (o, column) in dout.chunks_exact(n).enumerate() {
+    for (o, column) in dout[..n * l.n_out].chunks_exact(n).enumerate() {
         grad[l.bias + o] += column.iter().sum::<f64>();
     }
-    // ∂input (n × n_in) = dout · W, W row-major = (Wᵀ)ᵀ.
-    let w = transpose(&p[l.weight..l.bias], l.n_in, l.n_out);
+    let dout = MatRef::col_major(dout, n, l.n_out);
+    // ∂Wᵀ (n_in × n_out) += inputᵀ · dout.
+    gemm(
+        &mut grad[l.weight..l.bias],
+        MatRef::col_major(input, n, l.n_in).t(),
+        dout,
+        1.0,
+    );
+    // ∂input (n × n_in) = dout · W, with W = (Wᵀ)ᵀ a view.
     let mut d = vec![0.0; n * l.n_in];
-    gemm(&mut d, dout, &w, n, l.n_out, l.n_in, 0.0);
+    gemm(
+        &mut d,
+        dout,
+        MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out).t(),
+        0.0,
+    );
     d
 }

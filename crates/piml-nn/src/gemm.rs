@@ -10,7 +10,7 @@
 
 /// A strided read-only matrix: element (i, j) is `data[i·rs + j·cs]`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MatRef<'a> {
+pub struct MatRef<'a> {
     data: &'a [f64],
     rows: usize,
     cols: usize,
@@ -50,7 +50,7 @@ impl<'a> MatRef<'a> {
 }
 
 /// c ← a·b + β·c, with c column-major at the start of `c` (not read when β = 0).
-pub(crate) fn gemm(c: &mut [f64], a: MatRef<'_>, b: MatRef<'_>, beta: f64) {
+pub fn gemm(c: &mut [f64], a: MatRef<'_>, b: MatRef<'_>, beta: f64) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions");
     assert!(

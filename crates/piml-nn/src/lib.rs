@@ -23,6 +23,8 @@ pub use activation::{Activation, tanh};
 pub use adam::{Adam, Schedule};
 pub use error::Error;
 pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
+/// The dense product kernel, shared with the operator crate.
+pub use gemm::{MatRef, gemm};
 pub use lbfgs::{Lbfgs, LbfgsResult};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};
