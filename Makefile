@@ -49,6 +49,7 @@ bench: build
 	bash bench/pde.sh
 	bash bench/pinn.sh
 	bash bench/fit-pinn.sh
+	bash bench/operator.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
