@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use crate::error::DocError;
 use crate::expr::{Expr, Func, parse};
 use crate::model::{
-    Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction, Scale,
-    SideCondition, Sigma, Species,
+    Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,
+    Rescaling, Scale, SideCondition, Sigma, Species,
 };
 use crate::suggest::did_you_mean;
 
@@ -238,6 +238,7 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
             "inputs",
             "observables",
             "conditions",
+            "nondim",
         ],
     )?;
 
@@ -412,6 +413,16 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
         Some(v) => conditions(v, &names, &initial_scope)?,
     };
 
+    let columns: Vec<&str> = std::iter::once("t")
+        .chain(names.coords.iter().map(String::as_str))
+        .chain(names.species.iter().map(String::as_str))
+        .chain(observables.iter().map(|o| o.name.as_str()))
+        .collect();
+    let rescaling = root
+        .get("nondim")
+        .map(|v| rescaling(v, &columns))
+        .transpose()?;
+
     Ok(Model {
         name,
         time,
@@ -424,7 +435,66 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
         inputs,
         observables,
         conditions,
+        rescaling,
         source: doc,
+    })
+}
+
+/// The `nondim` section: `scales` maps `t`, the space axes and species (or
+/// observables) to a positive scale, a number or `{"value", "expr", "units"}`
+/// (`expr` and `units` say where it came from); `parameters` documents the
+/// dimensionless groups; `model` is the dimensional model document.
+fn rescaling(v: &Value, columns: &[&str]) -> Res<Rescaling> {
+    let map = object(v, "nondim")?;
+    check_keys(map, "nondim", &["scales", "parameters", "model"])?;
+    let scales_map = object(
+        map.get("scales")
+            .ok_or_else(|| DocError::field("nondim", "missing 'scales'"))?,
+        "nondim.scales",
+    )?;
+    let mut scales = Vec::new();
+    for (name, s) in scales_map {
+        let path = format!("nondim.scales.{name}");
+        if !columns.contains(&name.as_str()) {
+            let hint = did_you_mean(name, columns.iter().copied());
+            return Err(DocError::field(
+                path,
+                format!(
+                    "'{name}' is not a column of the model{hint}; scales apply to {}",
+                    columns.join(", ")
+                ),
+            ));
+        }
+        let value = match s {
+            Value::Object(m) => {
+                check_keys(m, &path, &["value", "expr", "units"])?;
+                let value = m
+                    .get("value")
+                    .ok_or_else(|| DocError::field(&path, "missing 'value'"))?;
+                opt_string(m, "expr", &path)?;
+                opt_string(m, "units", &path)?;
+                number(value, &child(&path, "value"))?
+            }
+            other => number(other, &path)?,
+        };
+        if value <= 0.0 {
+            return Err(DocError::field(
+                path,
+                format!("a scale must be positive, got {value}"),
+            ));
+        }
+        scales.push((name.clone(), value));
+    }
+    if let Some(p) = map.get("parameters") {
+        object(p, "nondim.parameters")?;
+    }
+    let dimensional = match map.get("model") {
+        None => None,
+        Some(m) => Some(Value::Object(object(m, "nondim.model")?.clone())),
+    };
+    Ok(Rescaling {
+        scales,
+        dimensional,
     })
 }
 

@@ -19,8 +19,8 @@ pub use error::Error;
 pub use expr::{Expr, Tape};
 pub use kinetics::{Kinetics, Observation};
 pub use model::{
-    Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction, Scale,
-    SideCondition, Sigma, Species,
+    Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,
+    Rescaling, Scale, SideCondition, Sigma, Species,
 };
 pub use suggest::did_you_mean;
-pub use units::{UnitIssue, check_units};
+pub use units::{Numbers, UnitIssue, check_units, infer_units, parse_unit, symbol_units};

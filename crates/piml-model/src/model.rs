@@ -128,6 +128,18 @@ pub struct Condition {
     pub initial: Vec<(String, Expr)>,
 }
 
+/// How the columns of a dimensionless model convert back to the units of
+/// the model it was made from: the `nondim` section that the `nondim` tool
+/// writes (docs/nondim.md). A dimensional value is the column times its scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rescaling {
+    /// Column name (`t`, `x`, `y`, a species or an observable) and its
+    /// characteristic scale in the original units.
+    pub scales: Vec<(String, f64)>,
+    /// The dimensional model document, when the section stores it.
+    pub dimensional: Option<serde_json::Value>,
+}
+
 /// A validated model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -146,6 +158,8 @@ pub struct Model {
     pub inputs: Vec<String>,
     pub observables: Vec<Observable>,
     pub conditions: Vec<Condition>,
+    /// Present when the model is the dimensionless form of another one.
+    pub rescaling: Option<Rescaling>,
     /// The model document as written (stored in every table's metadata).
     pub source: serde_json::Value,
 }

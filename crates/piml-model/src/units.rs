@@ -315,8 +315,23 @@ enum Q {
     Free,
 }
 
+/// How bare numbers in an expression count when its units are inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbers {
+    /// A number takes whatever units it is combined with (`10 - x` is a length).
+    Free,
+    /// A number may carry any units: a product or quotient with a number has
+    /// units that cannot be told (`x/200` may be a pure number), so only
+    /// what is certainly inconsistent is reported.
+    AnyUnits,
+    /// Every number is a pure number: an expression is then homogeneous only
+    /// if its numbers carry no hidden units (what rescaling by units needs).
+    Dimensionless,
+}
+
 struct Inference<'a> {
     symbols: &'a HashMap<String, Unit>,
+    numbers: Numbers,
     issues: Vec<String>,
 }
 
@@ -350,7 +365,10 @@ impl Inference<'_> {
 
     fn infer(&mut self, e: &Expr) -> Q {
         match e {
-            Expr::Num(_) => Q::Free,
+            Expr::Num(_) => match self.numbers {
+                Numbers::Free | Numbers::AnyUnits => Q::Free,
+                Numbers::Dimensionless => Q::Known(Unit::ONE),
+            },
             Expr::Var(s) => self.symbols.get(s).map_or(Q::Free, |u| Q::Known(*u)),
             Expr::Neg(a) => self.infer(a),
             Expr::Bin(op, a, b) => {
@@ -359,6 +377,7 @@ impl Inference<'_> {
                     BinOp::Add => self.same(qa, qb, "sum"),
                     BinOp::Sub => self.same(qa, qb, "difference"),
                     BinOp::Mul | BinOp::Div => match (qa, qb) {
+                        (Q::Free, _) | (_, Q::Free) if self.numbers == Numbers::AnyUnits => Q::Free,
                         (Q::Known(x), Q::Known(y)) => {
                             Q::Known(if *op == BinOp::Mul { x * y } else { x / y })
                         }
@@ -413,70 +432,78 @@ impl Inference<'_> {
     }
 }
 
+/// The units of an expression (`None` when only bare numbers decide them)
+/// and the inconsistencies found on the way (sums of different units, a
+/// dimensional argument of `exp`, …). Names missing from `symbols` count as
+/// free, like numbers under [`Numbers::Free`].
+pub fn infer_units(
+    e: &Expr,
+    symbols: &HashMap<String, Unit>,
+    numbers: Numbers,
+) -> (Option<Unit>, Vec<String>) {
+    let mut inf = Inference {
+        symbols,
+        numbers,
+        issues: Vec::new(),
+    };
+    let q = match inf.infer(e) {
+        Q::Known(u) => Some(u),
+        Q::Free => None,
+    };
+    (q, inf.issues)
+}
+
+/// The units of every name of a model that gives them (species, parameters,
+/// `t`, the space axes), and the unit strings that do not parse.
+pub fn symbol_units(model: &Model) -> (HashMap<String, Unit>, Vec<UnitIssue>) {
+    let mut issues = Vec::new();
+    let mut symbols = HashMap::new();
+    let mut declare = |name: &str, units: &Option<String>, field: String| {
+        if let Some(text) = units {
+            match parse_unit(text) {
+                Ok(u) => {
+                    symbols.insert(name.to_string(), u);
+                }
+                Err(e) => issues.push(UnitIssue {
+                    field,
+                    message: e.to_string(),
+                }),
+            }
+        }
+    };
+    for s in &model.species {
+        declare(&s.name, &s.units, format!("species.{}.units", s.name));
+    }
+    for p in &model.parameters {
+        declare(&p.name, &p.units, format!("parameters.{}.units", p.name));
+    }
+    if let Some(time) = &model.time {
+        declare("t", &time.units, "time.units".into());
+    }
+    for (name, axis) in &model.space {
+        declare(name, &axis.units, format!("space.{name}.units"));
+    }
+    (symbols, issues)
+}
+
 /// Checks that each rate has the units of its species per unit time.
 ///
 /// Returns the problems found (unparseable units, inconsistent sums, rates
 /// in the wrong units); an empty list when all is consistent or when the
 /// model gives too few units to tell.
 pub fn check_units(model: &Model) -> Vec<UnitIssue> {
-    let mut issues = Vec::new();
-    let mut symbols = HashMap::new();
-    let mut declare =
-        |name: &str, units: &Option<String>, field: String, issues: &mut Vec<UnitIssue>| {
-            if let Some(text) = units {
-                match parse_unit(text) {
-                    Ok(u) => {
-                        symbols.insert(name.to_string(), u);
-                    }
-                    Err(e) => issues.push(UnitIssue {
-                        field,
-                        message: e.to_string(),
-                    }),
-                }
-            }
-        };
-    for s in &model.species {
-        declare(
-            &s.name,
-            &s.units,
-            format!("species.{}.units", s.name),
-            &mut issues,
-        );
-    }
-    for p in &model.parameters {
-        declare(
-            &p.name,
-            &p.units,
-            format!("parameters.{}.units", p.name),
-            &mut issues,
-        );
-    }
-    if let Some(time) = &model.time {
-        declare("t", &time.units, "time.units".into(), &mut issues);
-    }
-    for (name, axis) in &model.space {
-        declare(
-            name,
-            &axis.units,
-            format!("space.{name}.units"),
-            &mut issues,
-        );
-    }
+    let (symbols, mut issues) = symbol_units(model);
     let Some(time_unit) = symbols.get("t").copied() else {
         return issues;
     };
 
     let check_rate = |field: String, rate: &Expr, species: &str, issues: &mut Vec<UnitIssue>| {
-        let mut inf = Inference {
-            symbols: &symbols,
-            issues: Vec::new(),
-        };
-        let q = inf.infer(rate);
-        issues.extend(inf.issues.into_iter().map(|m| UnitIssue {
+        let (q, found) = infer_units(rate, &symbols, Numbers::Free);
+        issues.extend(found.into_iter().map(|m| UnitIssue {
             field: field.clone(),
             message: m,
         }));
-        let (Some(su), Q::Known(ru)) = (symbols.get(species), q) else {
+        let (Some(su), Some(ru)) = (symbols.get(species), q) else {
             return;
         };
         let want = *su / time_unit;
