@@ -187,6 +187,11 @@ impl Dimensions {
     }
 }
 
+/// `x` to 9 significant digits, so that unit factors print as 3600, not 3600.0000000000005.
+fn rounded(x: f64) -> f64 {
+    format!("{x:.8e}").parse().unwrap_or(x)
+}
+
 /// Checks that `e` at `field` has the units `want` (`what` says what it is).
 fn expect_units(
     e: &Expr,
@@ -211,7 +216,7 @@ fn expect_units(
             field,
             format!(
                 "'{e}' is {} times the units {what} needs ({want})",
-                unit.scale / want.scale
+                rounded(unit.scale / want.scale)
             ),
         ));
     }

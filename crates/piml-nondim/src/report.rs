@@ -28,6 +28,15 @@ pub struct Analysis {
 
 /// Checks the units, finds the groups and scales, and rewrites the model.
 pub fn analyse(model: &Model, given_scales: &[(String, Expr)]) -> Result<Analysis, Error> {
+    if model.is_algebraic() {
+        return Err(Error::Model {
+            field: "species".into(),
+            message: format!(
+                "model '{}' is algebraic (no species): nondim rescales kinetic and reaction–diffusion models",
+                model.name
+            ),
+        });
+    }
     let dims = Dimensions::of(model)?;
     let repeating = repeating(&dims).iter().map(|q| q.name.clone()).collect();
     let groups = pi_groups(&dims);
