@@ -275,8 +275,17 @@ pub fn report(model: &Model, analysis: &Analysis) -> Result<Value, Error> {
     let rate_scale = species_scales
         .iter()
         .fold(0.0, |a: f64, u| a.max(u / t_scale));
-    let steady = steady_states(&kinetic, &kin, &species_scales, rate_scale);
-    let stiff = stiffness(&kinetic, &kin, &steady);
+    // Without kinetics (pure diffusion) every homogeneous state is steady.
+    let no_kinetics = kinetic
+        .reaction_terms()
+        .iter()
+        .all(|f| piml_model::expr::simplify(f).as_num() == Some(0.0));
+    let steady = if no_kinetics {
+        Vec::new()
+    } else {
+        steady_states(&kinetic, &kin, &species_scales, rate_scale)
+    };
+    let stiff = stiffness(&kinetic, &kin, &steady, &species_scales);
     let steady_json: Vec<Value> = steady
         .iter()
         .map(|s| json!({"state": named_state(model, &s.state), "eigenvalues": complex_list(&s.eigenvalues), "stable": s.stable}))
@@ -296,6 +305,7 @@ pub fn report(model: &Model, analysis: &Analysis) -> Result<Value, Error> {
         "notes": analysis.rewritten.notes,
         "terms": term_magnitudes(model, analysis),
         "steady_states": steady_json,
+        "every_state_steady": no_kinetics,
         "stiffness": {
             "ratio": stiff.ratio,
             "explicit_steps": stiff.index,

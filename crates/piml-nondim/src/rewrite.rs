@@ -243,9 +243,12 @@ impl Rewriter<'_> {
         let replaced = if homogeneous {
             scaled.substitute(&|n| self.conversions.get(n).map(|c| c.replacement.clone()))
         } else {
-            self.notes.push(format!(
-                "{field}: the numbers in '{e}' carry units; its parameters are folded in at their current values"
-            ));
+            // A plain number (an initial value of 10 cells) is simply divided by its scale.
+            if e.symbols().iter().any(|n| self.conversions.contains_key(n)) {
+                self.notes.push(format!(
+                    "{field}: the numbers in '{e}' carry units; its parameters are folded in at their current values"
+                ));
+            }
             scaled.substitute(&|n| {
                 self.conversions
                     .get(n)

@@ -77,31 +77,71 @@ pub fn eigenvalues(n: usize, column_major: &[f64]) -> Vec<(f64, f64)> {
     ev
 }
 
-/// Conserved combinations c·y of a reaction network: the left null space
-/// of its stoichiometric matrix (none for a model given by `rates`).
-pub fn conservation_laws(model: &Model) -> Vec<Vec<f64>> {
-    if model.rates.is_some() || model.reactions.is_empty() {
-        return Vec::new();
-    }
-    let net = |r: &piml_model::Reaction, s: &str| -> Option<Ratio> {
-        let sum = |v: &[(String, f64)]| {
-            v.iter()
-                .filter(|(n, _)| n == s)
-                .map(|(_, c)| c)
-                .sum::<f64>()
+/// Conserved combinations c·y: for a reaction network the left null space
+/// of its stoichiometric matrix, exactly; for a model given by `rates`, the
+/// vectors c with cᵀ·∂f/∂y = 0 at three unrelated states (the exact
+/// Jacobian there; singular values below 1e-10 of the largest count as zero).
+pub fn conservation_laws(model: &Model, kin: &Kinetics, scales: &[f64]) -> Vec<Vec<f64>> {
+    if model.rates.is_none() {
+        let net = |r: &piml_model::Reaction, s: &str| -> Option<Ratio> {
+            let sum = |v: &[(String, f64)]| {
+                v.iter()
+                    .filter(|(n, _)| n == s)
+                    .map(|(_, c)| c)
+                    .sum::<f64>()
+            };
+            Ratio::from_f64(sum(&r.products) - sum(&r.reactants))
         };
-        Ratio::from_f64(sum(&r.products) - sum(&r.reactants))
+        // Rows of Nᵀ: one per reaction, one column per species.
+        let rows: Option<Vec<Vec<Ratio>>> = model
+            .reactions
+            .iter()
+            .map(|r| model.species.iter().map(|s| net(r, &s.name)).collect())
+            .collect();
+        if let Some(rows) = rows {
+            return null_space(&rows, model.species.len())
+                .into_iter()
+                .map(|v| v.iter().map(|r| r.to_f64()).collect())
+                .collect();
+        }
+    }
+    let n = kin.n_species();
+    let p = model.parameter_values();
+    let t0 = model
+        .time
+        .as_ref()
+        .and_then(|t| t.span)
+        .map_or(0.0, |s| s[0]);
+    let mut y0 = vec![0.0; n];
+    kin.initial(&p, &mut y0);
+    let points = [
+        y0,
+        (0..n)
+            .map(|i| scales[i] * (0.37 + 0.11 * i as f64))
+            .collect(),
+        (0..n)
+            .map(|i| scales[i] * (1.7 - 0.13 * i as f64))
+            .collect::<Vec<f64>>(),
+    ];
+    let mut stacked = DMatrix::zeros(3 * n, n);
+    let mut jac = vec![0.0; n * n];
+    for (k, y) in points.iter().enumerate() {
+        kin.jacobian_y(t0, y, &p, &mut jac);
+        // Rows of Jᵀ: row j holds ∂f_i/∂y_j over i.
+        for j in 0..n {
+            for i in 0..n {
+                stacked[(k * n + j, i)] = jac[j * n + i];
+            }
+        }
+    }
+    let svd = stacked.svd(false, true);
+    let Some(v_t) = svd.v_t else {
+        return Vec::new();
     };
-    // Rows of Nᵀ: one per reaction, one column per species.
-    let rows: Option<Vec<Vec<Ratio>>> = model
-        .reactions
-        .iter()
-        .map(|r| model.species.iter().map(|s| net(r, &s.name)).collect())
-        .collect();
-    let Some(rows) = rows else { return Vec::new() };
-    null_space(&rows, model.species.len())
-        .into_iter()
-        .map(|v| v.iter().map(|r| r.to_f64()).collect())
+    let top = svd.singular_values.max();
+    (0..n)
+        .filter(|&k| svd.singular_values[k] <= 1e-10 * top)
+        .map(|k| v_t.row(k).iter().copied().collect())
         .collect()
 }
 
@@ -206,7 +246,7 @@ pub fn steady_states(
         .map_or(0.0, |s| s[0]);
     let mut y0 = vec![0.0; n];
     kin.initial(&p, &mut y0);
-    let laws: Vec<(Vec<f64>, f64)> = conservation_laws(model)
+    let laws: Vec<(Vec<f64>, f64)> = conservation_laws(model, kin, scales)
         .into_iter()
         .map(|c| {
             let total = c.iter().zip(&y0).map(|(a, b)| a * b).sum();
@@ -341,7 +381,12 @@ fn decay_rates(ev: &[(f64, f64)]) -> Vec<f64> {
 /// the span and takes the Jacobian's eigenvalues there, at the initial state
 /// and at the steady states. A problem is called stiff when some state has
 /// ratio > 1e3 and the explicit stability limit would cost more than 1e4 steps.
-pub fn stiffness(model: &Model, kin: &Kinetics, steady: &[SteadyState]) -> Stiffness {
+pub fn stiffness(
+    model: &Model,
+    kin: &Kinetics,
+    steady: &[SteadyState],
+    scales: &[f64],
+) -> Stiffness {
     let n = kin.n_species();
     let p = model.parameter_values();
     let [t0, t1] = model
@@ -370,10 +415,21 @@ pub fn stiffness(model: &Model, kin: &Kinetics, steady: &[SteadyState]) -> Stiff
     let times: Vec<f64> = (0..24)
         .map(|k| t0 + span * 10f64.powf(-9.0 + 9.0 * k as f64 / 23.0))
         .collect();
-    let solver = OdeSolver::new(Method::Bdf).rtol(1e-6).atol(1e-12).build();
-    let trajectory = solver
-        .map_err(|e| e.to_string())
-        .and_then(|s| piml_sim::solve_kinetics(kin, &p, t0, &times, &s).map_err(|e| e.to_string()));
+    // Absolute tolerances from 1e-12 down to 1e-24 of the species scales:
+    // problems such as E5 pass through values near 1e-290 and need the last.
+    let solve = |atol: f64| {
+        let atols: Vec<f64> = scales.iter().map(|s| atol * s).collect();
+        let solver = OdeSolver::new(Method::Bdf)
+            .rtol(1e-6)
+            .atol_vector(atols)
+            .build();
+        solver.map_err(|e| e.to_string()).and_then(|s| {
+            piml_sim::solve_kinetics(kin, &p, t0, &times, &s).map_err(|e| e.to_string())
+        })
+    };
+    let trajectory = solve(1e-12)
+        .or_else(|_| solve(1e-18))
+        .or_else(|_| solve(1e-24));
     let trajectory_error = match trajectory {
         Ok(tr) => {
             for (k, t) in tr.t.iter().enumerate() {
