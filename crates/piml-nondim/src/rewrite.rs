@@ -244,7 +244,7 @@ impl Rewriter<'_> {
             scaled.substitute(&|n| self.conversions.get(n).map(|c| c.replacement.clone()))
         } else {
             // A plain number (an initial value of 10 cells) is simply divided by its scale.
-            if e.symbols().iter().any(|n| self.conversions.contains_key(n)) {
+            if !e.symbols().is_empty() {
                 self.notes.push(format!(
                     "{field}: the numbers in '{e}' carry units; its parameters are folded in at their current values"
                 ));
