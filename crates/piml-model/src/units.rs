@@ -89,18 +89,17 @@ impl fmt::Display for Unit {
                 }
             })
             .collect();
+        // Scientific notation outside [1e-4, 1e6], as expressions print numbers.
+        let scale = if (1e-4..1e6).contains(&self.scale.abs()) {
+            format!("{}", self.scale)
+        } else {
+            format!("{:e}", self.scale)
+        };
         match (self.scale == 1.0, parts.is_empty()) {
-            (_, true) => write!(
-                f,
-                "{}",
-                if self.scale == 1.0 {
-                    "dimensionless".into()
-                } else {
-                    format!("{}", self.scale)
-                }
-            ),
+            (true, true) => write!(f, "dimensionless"),
+            (false, true) => write!(f, "{scale}"),
             (true, false) => write!(f, "{}", parts.join(" ")),
-            (false, false) => write!(f, "{} {}", self.scale, parts.join(" ")),
+            (false, false) => write!(f, "{scale} {}", parts.join(" ")),
         }
     }
 }
@@ -606,5 +605,35 @@ mod tests {
             bad_sum.iter().any(|i| i.message.starts_with("sum")),
             "{bad_sum:?}"
         );
+    }
+
+    /// Numbers that may carry units hide nothing that is certainly wrong
+    /// (`x/200` may be a pure number); pure numbers expose it.
+    #[test]
+    fn numbers_count_as_asked() {
+        let symbols: HashMap<String, Unit> = [
+            ("x".to_string(), parse_unit("um").unwrap()),
+            ("r".to_string(), parse_unit("1/h").unwrap()),
+            ("D".to_string(), parse_unit("um^2/h").unwrap()),
+        ]
+        .into();
+        let e = |s: &str| crate::expr::parse(s).unwrap();
+        let gauss = e("1e-3*exp(-(x/200)^2)");
+        assert!(
+            infer_units(&gauss, &symbols, Numbers::AnyUnits)
+                .1
+                .is_empty()
+        );
+        assert!(!infer_units(&gauss, &symbols, Numbers::Free).1.is_empty());
+        assert!(
+            !infer_units(&gauss, &symbols, Numbers::Dimensionless)
+                .1
+                .is_empty()
+        );
+        let (u, issues) = infer_units(&e("r*x + D"), &symbols, Numbers::AnyUnits);
+        assert!(issues[0].starts_with("sum of quantities in"), "{issues:?}");
+        assert!(u.is_some());
+        let ok = infer_units(&e("1 - x*r*x/D"), &symbols, Numbers::Dimensionless);
+        assert!(ok.1.is_empty() && ok.0.unwrap().same_as(&Unit::ONE));
     }
 }

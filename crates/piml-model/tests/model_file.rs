@@ -237,3 +237,38 @@ fn observables_of_spatial_models_see_the_coordinates() {
     assert_eq!(out[0][0], 1e-3);
     assert!((out[0][1] - 2e-3 * (-1.0f64).exp()).abs() < 1e-18);
 }
+
+/// The `nondim` section of a dimensionless model: scales as numbers or
+/// `{value, expr, units}`, only for columns of the model, positive.
+#[test]
+fn the_nondim_section_holds_positive_scales_of_columns() {
+    let with = |section: &str| {
+        format!(
+            r#"{{"time": {{"units": "dimensionless"}}, "species": {{"u": {{"initial": 1}}}},
+                "rates": {{"u": "-u"}}, "nondim": {section}}}"#
+        )
+    };
+    let m = Model::from_json_str(
+        &with(r#"{"scales": {"t": {"value": 20, "expr": "1/r", "units": "h"}, "u": 0.5}, "model": {"name": "d"}}"#),
+        "nd",
+    )
+    .unwrap();
+    let r = m.rescaling.unwrap();
+    assert_eq!(r.scales, vec![("t".into(), 20.0), ("u".into(), 0.5)]);
+    assert_eq!(r.dimensional.unwrap()["name"], "d");
+    let err = |section: &str| {
+        Model::from_json_str(&with(section), "nd")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(r#"{"scales": {"w": 1}}"#).contains("nondim.scales.w: 'w' is not a column"));
+    assert!(err(r#"{"scales": {"u": -1}}"#).contains("nondim.scales.u: a scale must be positive"));
+    assert!(err(r#"{}"#).contains("nondim: missing 'scales'"));
+    // Models without the section have none.
+    assert!(
+        Model::from_json_str(FISHER, "f")
+            .unwrap()
+            .rescaling
+            .is_none()
+    );
+}
