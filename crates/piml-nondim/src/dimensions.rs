@@ -23,6 +23,18 @@ pub enum Role {
     Species,
 }
 
+impl Role {
+    /// How reports name the role.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Role::Parameter => "parameter",
+            Role::DomainLength(_) => "domain length",
+            Role::Coordinate => "coordinate",
+            Role::Species => "species",
+        }
+    }
+}
+
 /// A named quantity with its units and dimension exponents.
 #[derive(Debug, Clone)]
 pub struct Quantity {

@@ -138,13 +138,6 @@ impl Monomial {
         };
         mul(Expr::Num(self.coefficient), body)
     }
-
-    /// The value with names looked up.
-    pub fn eval(&self, lookup: &dyn Fn(&str) -> Option<f64>) -> f64 {
-        self.powers.iter().fold(self.coefficient, |acc, (n, p)| {
-            acc * lookup(n).unwrap_or(f64::NAN).powf(p.to_f64())
-        })
-    }
 }
 
 #[cfg(test)]

@@ -203,7 +203,7 @@ pub fn report(model: &Model, analysis: &Analysis) -> Result<Value, Error> {
             .collect();
         quantities.insert(
             q.name.clone(),
-            json!({"units": q.units, "role": format!("{:?}", q.role), "exponents": exps}),
+            json!({"units": q.units, "role": q.role.describe(), "exponents": exps}),
         );
     }
     let groups: Vec<Value> = analysis

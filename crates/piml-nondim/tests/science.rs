@@ -68,6 +68,20 @@ fn morphogen_has_the_single_group_k_l2_over_d() {
     assert_eq!(a.rewritten.document["rates"]["u"], "-u");
 }
 
+/// In the domain's scales, x = L x′ and t = (L²/D) t′, the morphogen model
+/// is the textbook u_t = u_xx − Da·u on [0, 1] with Da = k L²/D.
+#[test]
+fn morphogen_in_domain_scales_has_the_damkohler_number_as_its_parameter() {
+    let m = model("morphogen-1d.json");
+    let a = analyse(&m, &scales(&["x=L_x", "t=L_x^2/D"])).unwrap();
+    let doc = &a.rewritten.document;
+    assert_eq!(doc["rates"]["u"], "-(Da * u)");
+    assert_eq!(doc["species"]["u"]["diffusion"], "1");
+    assert_eq!(doc["space"]["x"]["span"], serde_json::json!([0.0, 1.0]));
+    assert_eq!(doc["parameters"]["Da"]["value"], 10.0);
+    assert_eq!(doc["nondim"]["parameters"]["Da"]["expr"], "L_x^2 * k / D");
+}
+
 /// pint's `pi_theorem` on Fisher–KPP with a front speed v, over r, D, v, L
 /// and t, gives r L²/D, r t and v²/(D r) (pint documentation, "Buckingham Pi
 /// Theorem"). Ours must span the same groups: equal up to products and powers.
