@@ -316,10 +316,97 @@ pub fn report(model: &Model, analysis: &Analysis) -> Result<Value, Error> {
             "samples": samples,
         },
     });
+    if model.is_spatial() {
+        let (diffusion, stiff_grid) = diffusion_stiffness(model, &kinetic);
+        if stiff_grid && !stiff.stiff {
+            body["stiffness"]["recommendation"] = "stiff".into();
+            body["stiffness"]["reason"] = format!(
+                "the kinetics alone are not stiff, but diffusion on simulate's default grid is: {}",
+                diffusion["reason"].as_str().unwrap_or("")
+            )
+            .into();
+        }
+        body["stiffness"]["diffusion"] = diffusion;
+    }
     if model.is_spatial() && model.species.len() >= 2 {
         body["turing"] = Value::Array(turing_report(model, &kinetic, &kin, &steady));
     }
     Ok(body)
+}
+
+/// Cells per axis of simulate's default grid.
+const DEFAULT_CELLS: f64 = 128.0;
+
+/// The fastest diffusion mode of the method of lines on simulate's default
+/// grid, Σ_axes 4·D_max/h² (the largest eigenvalue magnitude of the 3-point
+/// Laplacian times D), with the diffusivities at the homogeneous initial
+/// state; stiff when an explicit method would need more than 1e4 steps.
+fn diffusion_stiffness(model: &Model, kinetic: &Model) -> (Value, bool) {
+    let initial: Vec<(String, f64)> = kinetic
+        .species
+        .iter()
+        .map(|s| (s.name.clone(), s.initial.as_num().unwrap_or(f64::NAN)))
+        .collect();
+    let centre: Vec<(String, f64)> = model
+        .space
+        .iter()
+        .map(|(a, ax)| {
+            let [lo, hi] = ax.span.unwrap_or([0.0, 1.0]);
+            (a.clone(), 0.5 * (lo + hi))
+        })
+        .collect();
+    let [t0, t1] = model
+        .time
+        .as_ref()
+        .and_then(|t| t.span)
+        .unwrap_or([0.0, 1.0]);
+    let lookup = |n: &str| {
+        initial
+            .iter()
+            .chain(&centre)
+            .find(|(m, _)| m == n)
+            .map(|(_, v)| *v)
+            .or_else(|| model.parameter(n).map(|p| p.value))
+            .or_else(|| (n == "t").then_some(t0))
+    };
+    let d_max = model
+        .species
+        .iter()
+        .filter_map(|s| s.diffusion.as_ref().map(|d| d.eval(&lookup).abs()))
+        .fold(0.0, f64::max);
+    let rate: f64 = model
+        .space
+        .iter()
+        .map(|(_, a)| {
+            let [lo, hi] = a.span.unwrap_or([0.0, 1.0]);
+            let h = (hi - lo) / DEFAULT_CELLS;
+            4.0 * d_max / (h * h)
+        })
+        .sum();
+    let steps = rate * (t1 - t0);
+    let stiff = steps > 1e4;
+    let periodic = model
+        .boundary
+        .iter()
+        .all(|b| *b == piml_model::AxisBoundary::Periodic);
+    let reason = if stiff {
+        format!(
+            "the fastest diffusion mode decays at {rate:.3e} per unit time (~{steps:.1e} explicit steps): use the stiff solver{}",
+            if periodic {
+                ", or --method spectral (ETDRK4) when the diffusivities are constant"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "the fastest diffusion mode decays at {rate:.3e} per unit time (~{steps:.1e} explicit steps)"
+        )
+    };
+    (
+        json!({"cells_per_axis": DEFAULT_CELLS, "max_diffusivity": d_max, "fastest_rate": rate, "explicit_steps": steps, "stiff": stiff, "reason": reason}),
+        stiff,
+    )
 }
 
 fn turing_report(

@@ -250,3 +250,19 @@ fn michaelis_menten_keeps_one_group() {
         2.5
     );
 }
+
+/// On simulate's default grid (128 cells on [0, 100]) Schnakenberg's fastest
+/// diffusion mode decays at 4·Dv/h² = 4·20·1.28² = 131.072 per unit time,
+/// which over the span of 200 makes the method of lines stiff although the
+/// kinetics alone are not.
+#[test]
+fn diffusion_on_the_default_grid_makes_schnakenberg_stiff() {
+    let m = model("schnakenberg-1d.json");
+    let r = report(&m, &analyse(&m, &[]).unwrap()).unwrap();
+    let s = &r["stiffness"];
+    assert!(s["ratio"].as_f64().unwrap() < 10.0);
+    let rate = s["diffusion"]["fastest_rate"].as_f64().unwrap();
+    assert!((rate - 131.072).abs() < 1e-9, "{rate}");
+    assert_eq!(s["recommendation"], "stiff");
+    assert!(s["reason"].as_str().unwrap().contains("spectral"));
+}
