@@ -181,7 +181,12 @@ pub fn rewrite(model: &Model, dims: &Dimensions, scales: &[Scale]) -> Result<Rew
             q.name.clone(),
             Conversion {
                 monomial,
-                scale_value: q.value / value,
+                // Π Bᵢ^cᵢ from the basis values, so that a parameter of value 0 has a scale too.
+                scale_value: b
+                    .iter()
+                    .zip(&c)
+                    .map(|(e, p)| e.expr.eval(&lookup).powf(p.to_f64()))
+                    .product(),
                 replacement,
             },
         );
