@@ -424,6 +424,15 @@ impl Rewriter<'_> {
             };
             let mut entry = Map::new();
             entry.insert("expr".into(), expr.to_string().into());
+            match (species_scale, &o.units) {
+                (Some(_), _) => {
+                    entry.insert("units".into(), "dimensionless".into());
+                }
+                (None, Some(units)) => {
+                    entry.insert("units".into(), units.clone().into());
+                }
+                (None, None) => {}
+            }
             if let Some(noise) = &o.noise {
                 let mut n = Map::new();
                 n.insert("kind".into(), noise.kind.name().into());

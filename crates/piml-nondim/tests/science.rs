@@ -127,6 +127,7 @@ fn fisher_kpp_with_a_front_speed_has_pints_groups() {
     // And they read as pint's: v²/(D r) is named after the Fisher speed.
     let v = a.groups.iter().find(|g| g.around == "v").unwrap();
     assert_eq!(piml_nondim::group_text(&v.powers), "v^2/(r*D)");
+    assert!(v.classical.unwrap().contains("Fisher"));
 }
 
 fn turing(m: &Model) -> Value {
@@ -249,6 +250,26 @@ fn michaelis_menten_keeps_one_group() {
         doc["conditions"]["low-substrate"]["parameters"]["S0_over_Km"],
         2.5
     );
+    // Gaussian noise of the species observable in units of Km = 2 µM.
+    assert_eq!(doc["observables"]["S"]["noise"]["sigma"], 0.05);
+}
+
+/// An observable that is not a species stays in its own units: the reaction
+/// velocity at S′ = 1 (S = Km = 2 µM) is Vmax·Km/(Km + Km) = 0.5 µM/min.
+#[test]
+fn other_observables_keep_their_units() {
+    let mut doc: Value =
+        serde_json::from_str(&model("mm-reduced.json").source.to_string()).unwrap();
+    doc["observables"]["v"] = serde_json::json!({"expr": "mm(S, Vmax, Km)", "units": "uM/min"});
+    let m = Model::from_json_str(&doc.to_string(), "mm-v").unwrap();
+    let nd = &analyse(&m, &[]).unwrap().rewritten.document;
+    let v = piml_model::expr::parse(nd["observables"]["v"]["expr"].as_str().unwrap()).unwrap();
+    assert!(
+        (v.eval(&|n| (n == "S").then_some(1.0)) - 0.5).abs() < 1e-15,
+        "{v}"
+    );
+    assert_eq!(nd["observables"]["v"]["units"], "uM/min");
+    assert_eq!(nd["observables"]["S"]["units"], "dimensionless");
 }
 
 /// On simulate's default grid (128 cells on [0, 100]) Schnakenberg's fastest
