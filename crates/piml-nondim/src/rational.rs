@@ -71,13 +71,6 @@ impl Ratio {
     pub fn to_f64(self) -> f64 {
         self.num as f64 / self.den as f64
     }
-
-    pub fn abs(self) -> Ratio {
-        Ratio {
-            num: self.num.abs(),
-            den: self.den,
-        }
-    }
 }
 
 impl Add for Ratio {
