@@ -5,6 +5,7 @@
 use piml_nn::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 
 use crate::Error;
@@ -138,6 +139,9 @@ pub struct Tape {
     /// Projection pre-activation's GELU′ and the activation (n × projection).
     q: Vec<f64>,
     g: Vec<f64>,
+    /// Gradient of the loss by every layer's mixed coefficients (width × kept), left by the
+    /// reverse pass for [`Fno::spectral_gradient`].
+    g_mixed: Vec<Vec<Complex64>>,
     /// The output (n × out channels).
     pub output: Vec<f64>,
 }
@@ -330,11 +334,14 @@ impl Fno {
         linear(&mut tape.output, &tape.g, p, l.proj2, n);
     }
 
-    /// Adds to `grad` the gradient of a loss whose gradient by the output is `dout`.
+    /// Adds to `grad` the gradient of a loss whose gradient by the output is `dout`, except
+    /// for the spectral weights: their gradient is a sum over samples that
+    /// [`Fno::spectral_gradient`] forms for a whole batch at once, so that the largest block
+    /// of the parameter vector is written once per batch instead of once per sample.
     pub fn backward(
         &self,
         t: &Transforms,
-        tape: &Tape,
+        tape: &mut Tape,
         dout: &[f64],
         grad: &mut [f64],
         s: &mut Scratch,
@@ -347,9 +354,11 @@ impl Fno {
         let dq: Vec<f64> = dg.iter().zip(&tape.q).map(|(d, q)| d * q).collect();
         let mut dh = linear_back(grad, &tape.h[c.layers], &dq, p, l.proj1, n);
         let kept = l.kept;
-        let mut g_mixed = vec![Complex64::default(); w * kept];
         let mut g_coeffs = vec![Complex64::default(); w * kept];
+        tape.g_mixed.resize(c.layers, Vec::new());
         for layer in (0..c.layers).rev() {
+            let mut g_mixed = std::mem::take(&mut tape.g_mixed[layer]);
+            g_mixed.resize(w * kept, Complex64::default());
             let (start, skip) = l.spectral[layer];
             let dz: Vec<f64> = if layer + 1 < c.layers {
                 dh.iter().zip(&tape.z[layer]).map(|(d, z)| d * z).collect()
@@ -366,26 +375,21 @@ impl Fno {
                 );
             }
             let weights = &p[start..skip.weight];
-            let coeffs = &tape.coeffs[layer];
-            // (o, i, k) in memory order: the weights and their gradient are read once, in
-            // sequence; the gradient by the coefficients of every input channel builds up.
+            // Gradient by the coefficients of every input channel: Σ_o conj(R[o, i]) gZ[o],
+            // reading the weights once, in memory order.
             g_coeffs.fill(Complex64::default());
             for o in 0..w {
                 let gz = &g_mixed[o * kept..(o + 1) * kept];
                 for i in 0..w {
                     let base = 2 * (o * w + i) * kept;
                     let r = &weights[base..base + 2 * kept];
-                    let gr = &mut grad[start + base..start + base + 2 * kept];
-                    let b = &coeffs[i * kept..(i + 1) * kept];
                     let gb = &mut g_coeffs[i * kept..(i + 1) * kept];
                     for k in 0..kept {
-                        let dr = gz[k] * b[k].conj();
-                        gr[2 * k] += dr.re;
-                        gr[2 * k + 1] += dr.im;
                         gb[k] += Complex64::new(r[2 * k], -r[2 * k + 1]) * gz[k];
                     }
                 }
             }
+            tape.g_mixed[layer] = g_mixed;
             for i in 0..w {
                 t.forward_adjoint(
                     &g_coeffs[i * kept..(i + 1) * kept],
@@ -396,6 +400,43 @@ impl Fno {
             dh = dh_prev;
         }
         linear_back(grad, &tape.input, &dh, p, l.lift, n);
+    }
+
+    /// Adds to `grad` the gradient by the spectral weights of the samples whose reverse passes
+    /// left `tapes`: ∂L/∂R[o, i, k] = Σ_samples gZ[o, k]·conj(B[i, k]), summed in the order of
+    /// `tapes` (rows in parallel, so the result does not depend on the thread count).
+    pub fn spectral_gradient(&self, tapes: &[&Tape], grad: &mut [f64]) {
+        let (w, kept) = (self.config.width, self.layout.kept);
+        let row = 2 * w * kept;
+        for (layer, &(start, skip)) in self.layout.spectral.iter().enumerate() {
+            grad[start..skip.weight]
+                .par_chunks_mut(row)
+                .enumerate()
+                .for_each(|(o, g)| {
+                    for tape in tapes {
+                        let gz = &tape.g_mixed[layer][o * kept..(o + 1) * kept];
+                        let coeffs = &tape.coeffs[layer];
+                        for i in 0..w {
+                            let b = &coeffs[i * kept..(i + 1) * kept];
+                            let gr = &mut g[2 * i * kept..2 * (i + 1) * kept];
+                            for k in 0..kept {
+                                let dr = gz[k] * b[k].conj();
+                                gr[2 * k] += dr.re;
+                                gr[2 * k + 1] += dr.im;
+                            }
+                        }
+                    }
+                });
+        }
+    }
+
+    /// The parameter ranges outside the spectral weights (lifting, skips, projection).
+    pub fn dense_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let l = &self.layout;
+        let mut ranges = vec![l.lift.weight..l.lift.end()];
+        ranges.extend(l.spectral.iter().map(|(_, skip)| skip.weight..skip.end()));
+        ranges.push(l.proj1.weight..l.proj2.end());
+        ranges
     }
 }
 

@@ -83,9 +83,9 @@ pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64
     diff / norm
 }
 
-/// Per-task work buffers.
+/// Per-task work buffers: a tape per sample (kept until the batch's spectral gradient).
 struct Worker {
-    tape: Tape,
+    tapes: Vec<Tape>,
     scratch: Scratch,
     grad: Vec<f64>,
     dout: Vec<f64>,
@@ -115,7 +115,7 @@ pub fn train(
     let mut adam = Adam::new(fno.n_params(), schedule);
     let mut workers: Vec<Worker> = (0..batch.div_ceil(CHUNK))
         .map(|_| Worker {
-            tape: Tape::default(),
+            tapes: vec![Tape::default(); CHUNK],
             scratch: t.scratch(),
             grad: vec![0.0; fno.n_params()],
             dout: Vec::new(),
@@ -123,6 +123,7 @@ pub fn train(
         })
         .collect();
     let mut grad = vec![0.0; fno.n_params()];
+    let dense = fno.dense_ranges();
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut history = Vec::new();
     for epoch in 1..=settings.epochs {
@@ -141,25 +142,40 @@ pub fn train(
                 .zip(chunk.par_chunks(CHUNK))
                 .with_max_len(1)
                 .for_each(|(w, samples)| {
-                    w.grad.fill(0.0);
+                    for r in &dense {
+                        w.grad[r.clone()].fill(0.0);
+                    }
                     w.loss = 0.0;
-                    for &i in samples {
-                        model.forward(t, &train.inputs[i], &mut w.tape, &mut w.scratch);
-                        w.dout.resize(w.tape.output.len(), 0.0);
+                    for (&i, tape) in samples.iter().zip(&mut w.tapes) {
+                        model.forward(t, &train.inputs[i], tape, &mut w.scratch);
+                        w.dout.resize(tape.output.len(), 0.0);
                         w.loss += relative_l2(
-                            &w.tape.output,
+                            &tape.output,
                             &train.targets[i],
                             Some((&mut w.dout, scale)),
                         );
-                        model.backward(t, &w.tape, &w.dout, &mut w.grad, &mut w.scratch);
+                        model.backward(t, tape, &w.dout, &mut w.grad, &mut w.scratch);
                     }
                 });
+            // Dense parameters: the workers' sums added in worker order; spectral weights:
+            // one pass over the batch's tapes.
             grad.fill(0.0);
             let used = chunk.len().div_ceil(CHUNK);
             for w in &workers[..used] {
-                grad.iter_mut().zip(&w.grad).for_each(|(a, b)| *a += b);
+                for r in &dense {
+                    grad[r.clone()]
+                        .iter_mut()
+                        .zip(&w.grad[r.clone()])
+                        .for_each(|(a, b)| *a += b);
+                }
                 total += w.loss;
             }
+            let tapes: Vec<&Tape> = workers[..used]
+                .iter()
+                .zip(chunk.chunks(CHUNK))
+                .flat_map(|(w, samples)| w.tapes[..samples.len()].iter())
+                .collect();
+            fno.spectral_gradient(&tapes, &mut grad);
             if !grad.iter().all(|g| g.is_finite()) {
                 return Err(Error::Diverged {
                     epoch,

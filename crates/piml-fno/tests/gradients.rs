@@ -41,7 +41,8 @@ fn check(config: Config, n1: usize, n2: usize) {
         .collect();
     let mut grad = vec![0.0; fno.n_params()];
     let mut s2 = t.scratch();
-    fno.backward(&t, &tape, &dout, &mut grad, &mut s2);
+    fno.backward(&t, &mut tape, &dout, &mut grad, &mut s2);
+    fno.spectral_gradient(&[&tape], &mut grad);
     let n_params = fno.n_params();
     for i in (0..n_params)
         .step_by(n_params / 97 + 1)
