@@ -433,10 +433,10 @@ impl Fno {
     /// The parameter ranges outside the spectral weights (lifting, skips, projection).
     pub fn dense_ranges(&self) -> Vec<std::ops::Range<usize>> {
         let l = &self.layout;
-        let mut ranges = vec![l.lift.weight..l.lift.end()];
-        ranges.extend(l.spectral.iter().map(|(_, skip)| skip.weight..skip.end()));
-        ranges.push(l.proj1.weight..l.proj2.end());
-        ranges
+        std::iter::once(l.lift.weight..l.lift.end())
+            .chain(l.spectral.iter().map(|(_, skip)| skip.weight..skip.end()))
+            .chain(std::iter::once(l.proj1.weight..l.proj2.end()))
+            .collect()
     }
 }
 
