@@ -652,6 +652,22 @@ impl Problem {
         r
     }
 
+    /// The size of the residual at every interior point: the norm of the scaled residuals
+    /// r_i·T/U_i over the species (what residual-based resampling weighs points by).
+    pub fn residual_sizes(&self, residuals: &[f64]) -> Vec<f64> {
+        let s = &self.scales;
+        residuals
+            .chunks_exact(s.species.len())
+            .map(|r| {
+                r.iter()
+                    .zip(&s.species)
+                    .map(|(v, u)| (v * s.time / u).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    }
+
     /// Time weights of causal training from the residuals of [`Problem::residuals`]:
     /// w_k = exp(−ε Σ_{j<k} L_j), L_j the mean scaled squared residual in time bin j.
     pub fn causal_weights(&self, residuals: &[f64], eps: f64) -> Vec<f64> {

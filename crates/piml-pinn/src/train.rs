@@ -522,19 +522,7 @@ impl Trainer {
             .problem
             .parameters(&self.state.params[self.mlp.n_params()..]);
         let res = trial.residuals(&jets, &values);
-        let scales = self.problem.scales();
-        let ns = scales.species.len();
-        let size: Vec<Option<f64>> = res
-            .chunks_exact(ns)
-            .map(|r| {
-                let s: f64 = r
-                    .iter()
-                    .zip(&scales.species)
-                    .map(|(v, u)| (v * scales.time / u).powi(2))
-                    .sum();
-                Some(s.sqrt())
-            })
-            .collect();
+        let size: Vec<Option<f64>> = trial.residual_sizes(&res).into_iter().map(Some).collect();
         let picked = piml_sampling::adaptive::rad(&size, r.k, r.c, n, &mut rng)?;
         let columns: Vec<Vec<f64>> = candidates
             .columns

@@ -318,12 +318,7 @@ fn train(a: Train) -> Result<()> {
     let bytes = fno.to_safetensors(&notes)?;
     piml_io::atomic_write(&a.output, |w| w.write_all(&bytes))?;
     let provenance = Provenance::from_env("fit-operator", Some(a.common.seed));
-    let meta = provenance.table_metadata(
-        table
-            .metadata()
-            .get("piml.model")
-            .map_or("null", String::as_str),
-    );
+    let meta = metadata(&table, Some(a.common.seed));
     if let Some(path) = &a.history {
         let mut h = Table::new();
         h.push_i64("epoch", history.iter().map(|e| e.epoch as i64).collect());
@@ -359,6 +354,15 @@ fn train(a: Train) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Table metadata of an output made from `table`: its model (if it names one) and this run.
+fn metadata(table: &Table, seed: Option<u64>) -> std::collections::BTreeMap<String, String> {
+    let model = table
+        .metadata()
+        .get("piml.model")
+        .map_or("null", String::as_str);
+    Provenance::from_env("fit-operator", seed).table_metadata(model)
 }
 
 fn model_name(table: &Table, file: &Path) -> String {
@@ -430,14 +434,7 @@ fn predict(a: Predict) -> Result<()> {
         .map(|(&s, v)| (s, end, v.as_slice()))
         .collect();
     let mut out = fields::table(&f, &rows);
-    out.set_metadata(
-        Provenance::from_env("fit-operator", None).table_metadata(
-            table
-                .metadata()
-                .get("piml.model")
-                .map_or("null", String::as_str),
-        ),
-    );
+    out.set_metadata(metadata(&table, None));
     write_table(&a.output, &out)?;
     Ok(())
 }
@@ -491,14 +488,7 @@ fn eval(a: Eval) -> Result<()> {
         let mut out = Table::new();
         out.push_i64("sample", samples.clone());
         out.push_f64("relative_l2", errors.iter().map(|&e| Some(e)).collect());
-        out.set_metadata(
-            Provenance::from_env("fit-operator", None).table_metadata(
-                table
-                    .metadata()
-                    .get("piml.model")
-                    .map_or("null", String::as_str),
-            ),
-        );
+        out.set_metadata(metadata(&table, None));
         write_table(path, &out)?;
     }
     Ok(())

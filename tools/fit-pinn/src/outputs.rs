@@ -103,7 +103,6 @@ impl Report<'_> {
     fn residuals(&mut self) -> Result<Table> {
         let r = self.trainer.interior_residuals(&self.outcome.params)?;
         let problem = self.trainer.problem();
-        let scales = problem.scales();
         let ns = problem.species().len();
         let mut table = Table::new();
         push_points(&mut table, &coordinates(self.model), problem.interior());
@@ -111,18 +110,8 @@ impl Report<'_> {
             let column = r.iter().skip(k).step_by(ns).map(|&v| Some(v)).collect();
             table.push_f64(&format!("residual_{name}"), column);
         }
-        // The size sample-collocation --from resamples by: the norm of the scaled residuals.
-        let norm = r
-            .chunks_exact(ns)
-            .map(|row| {
-                let s: f64 = row
-                    .iter()
-                    .zip(&scales.species)
-                    .map(|(v, u)| (v * scales.time / u).powi(2))
-                    .sum();
-                Some(s.sqrt())
-            })
-            .collect();
+        // The size sample-collocation --from resamples by.
+        let norm = problem.residual_sizes(&r).into_iter().map(Some).collect();
         table.push_f64("residual", norm);
         Ok(table)
     }
