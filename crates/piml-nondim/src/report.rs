@@ -347,14 +347,7 @@ fn diffusion_stiffness(model: &Model, kinetic: &Model) -> (Value, bool) {
         .iter()
         .map(|s| (s.name.clone(), s.initial.as_num().unwrap_or(f64::NAN)))
         .collect();
-    let centre: Vec<(String, f64)> = model
-        .space
-        .iter()
-        .map(|(a, ax)| {
-            let [lo, hi] = ax.span.unwrap_or([0.0, 1.0]);
-            (a.clone(), 0.5 * (lo + hi))
-        })
-        .collect();
+    let centre: Vec<(String, f64)> = crate::stability::domain_centre(model);
     let [t0, t1] = model
         .time
         .as_ref()
@@ -417,19 +410,8 @@ fn turing_report(
 ) -> Vec<Value> {
     let n = kin.n_species();
     let p = kinetic.parameter_values();
-    let t0 = kinetic
-        .time
-        .as_ref()
-        .and_then(|t| t.span)
-        .map_or(0.0, |s| s[0]);
-    let centre: Vec<(String, f64)> = model
-        .space
-        .iter()
-        .map(|(a, ax)| {
-            let [lo, hi] = ax.span.unwrap_or([0.0, 1.0]);
-            (a.clone(), 0.5 * (lo + hi))
-        })
-        .collect();
+    let t0 = crate::stability::start_time(kinetic);
+    let centre: Vec<(String, f64)> = crate::stability::domain_centre(model);
     steady
         .iter()
         .map(|s| {

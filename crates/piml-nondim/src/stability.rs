@@ -10,18 +10,32 @@ use piml_ode::{Method, OdeSolver};
 use crate::rational::{Ratio, null_space};
 use crate::scales::sample_points;
 
-/// The model's kinetics at the centre of its domain, with the initial state
-/// averaged over the domain: what a spatially uniform solution obeys.
-pub fn homogeneous(model: &Model) -> Model {
-    let mut m = model.clone();
-    let centre: Vec<(String, f64)> = model
+/// The centre of the model's space domain, axis by axis.
+pub(crate) fn domain_centre(model: &Model) -> Vec<(String, f64)> {
+    model
         .space
         .iter()
         .map(|(a, ax)| {
             let [lo, hi] = ax.span.unwrap_or([0.0, 1.0]);
             (a.clone(), 0.5 * (lo + hi))
         })
-        .collect();
+        .collect()
+}
+
+/// The start of the model's time span (0 without one).
+pub(crate) fn start_time(model: &Model) -> f64 {
+    model
+        .time
+        .as_ref()
+        .and_then(|t| t.span)
+        .map_or(0.0, |s| s[0])
+}
+
+/// The model's kinetics at the centre of its domain, with the initial state
+/// averaged over the domain: what a spatially uniform solution obeys.
+pub fn homogeneous(model: &Model) -> Model {
+    let mut m = model.clone();
+    let centre: Vec<(String, f64)> = domain_centre(model);
     let at_centre = |e: &Expr| {
         e.substitute(&|n| {
             centre
@@ -107,11 +121,7 @@ pub fn conservation_laws(model: &Model, kin: &Kinetics, scales: &[f64]) -> Vec<V
     }
     let n = kin.n_species();
     let p = model.parameter_values();
-    let t0 = model
-        .time
-        .as_ref()
-        .and_then(|t| t.span)
-        .map_or(0.0, |s| s[0]);
+    let t0 = start_time(model);
     let mut y0 = vec![0.0; n];
     kin.initial(&p, &mut y0);
     let points = [
@@ -239,11 +249,7 @@ pub fn steady_states(
 ) -> Vec<SteadyState> {
     let n = kin.n_species();
     let p = model.parameter_values();
-    let t0 = model
-        .time
-        .as_ref()
-        .and_then(|t| t.span)
-        .map_or(0.0, |s| s[0]);
+    let t0 = start_time(model);
     let mut y0 = vec![0.0; n];
     kin.initial(&p, &mut y0);
     let laws: Vec<(Vec<f64>, f64)> = conservation_laws(model, kin, scales)
