@@ -24,6 +24,12 @@ pub enum Error {
     Optimiser(String),
 }
 
+impl From<piml_optim::Error> for Error {
+    fn from(e: piml_optim::Error) -> Error {
+        Error::Optimiser(e.0)
+    }
+}
+
 impl Error {
     /// Whether the user's input is at fault (exit status 2) rather than the computation (exit 1).
     pub fn is_input_error(&self) -> bool {

@@ -13,7 +13,6 @@ mod adam;
 mod error;
 mod evaluator;
 mod gemm;
-mod lbfgs;
 mod mlp;
 mod pass;
 mod points;
@@ -25,6 +24,6 @@ pub use error::Error;
 pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
 /// The dense product kernel, shared with the operator crate.
 pub use gemm::{MatRef, gemm};
-pub use lbfgs::{Lbfgs, LbfgsResult};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
+pub use piml_optim::{Lbfgs, LbfgsResult};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};

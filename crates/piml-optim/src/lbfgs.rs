@@ -60,7 +60,7 @@ impl Lbfgs {
     where
         F: FnMut(&[f64], &mut [f64]) -> f64,
     {
-        let fail = |e: argmin::core::Error| Error::Optimiser(format!("L-BFGS: {e}"));
+        let fail = |e: argmin::core::Error| Error(format!("L-BFGS: {e}"));
         let evaluations = Cell::new(0);
         let problem = Memo {
             objective: RefCell::new(objective),
@@ -88,7 +88,7 @@ impl Lbfgs {
             iterations: state.get_iter(),
             params: state
                 .take_best_param()
-                .ok_or_else(|| Error::Optimiser("L-BFGS returned no parameters".into()))?,
+                .ok_or_else(|| Error("L-BFGS returned no parameters".into()))?,
             evaluations: evaluations.get(),
             termination: status.to_string(),
             converged,

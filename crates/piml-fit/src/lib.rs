@@ -1,0 +1,31 @@
+//! Fitting kinetic and algebraic models to measurements: the likelihood of
+//! a data table under a model's noise, with its exact gradient and Fisher
+//! information from forward sensitivities (one solve for all three);
+//! Levenberg–Marquardt (Fisher scoring) or L-BFGS in bounded coordinates;
+//! multistart from a Latin hypercube; standard errors, correlations and
+//! Wald intervals; AIC, AICc, BIC and Akaike weights across models.
+//!
+//! [`Dataset`] reads a table against a [`piml_model::Model`], [`Problem`]
+//! evaluates the likelihood, [`minimise`] runs one start, [`run_starts`] many,
+//! and [`summarise`] reports the best; [`rank`] compares models.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod data;
+mod error;
+mod multistart;
+mod optimise;
+mod problem;
+mod selection;
+mod transform;
+mod uncertainty;
+
+pub use data::{Dataset, Group, Point, noise_kind};
+pub use error::Error;
+pub use multistart::{
+    REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
+};
+pub use optimise::{Method, Outcome, Settings, minimise};
+pub use problem::{Estimated, Evaluation, Problem};
+pub use selection::{Criteria, Ranked, rank};
+pub use transform::Transform;
+pub use uncertainty::Uncertainty;

@@ -1,0 +1,198 @@
+//! Multistart: starts from a Latin hypercube in the (log-)bounds, run in
+//! parallel (each start is sequential, so the results do not depend on the
+//! thread count), and the summary of the best one.
+
+use std::ops::Range;
+
+use piml_model::Scale;
+use piml_sim::{Vary, latin_hypercube};
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::error::Error;
+use crate::optimise::{Outcome, Settings, minimise};
+use crate::problem::Problem;
+use crate::selection::Criteria;
+use crate::uncertainty::Uncertainty;
+
+/// Starts whose −log L lies within this of the best reached the optimum
+/// (log-likelihood units: far below any statistically meaningful difference,
+/// far above the optimisers' stopping tolerance).
+pub const REACHED_TOLERANCE: f64 = 1e-6;
+
+/// The start points: the model's values first, then N − 1 points of a Latin
+/// hypercube over the bounds (in log space for log-scale parameters). They
+/// depend on the seed and N only, never on the shard.
+pub fn start_points(problem: &Problem, n: usize, seed: u64) -> Result<Vec<Vec<f64>>, Error> {
+    if n == 0 {
+        return Err(Error::Input("--starts: expected at least 1".into()));
+    }
+    let mut points = vec![problem.estimated().iter().map(|e| e.value).collect()];
+    if n == 1 {
+        return Ok(points);
+    }
+    let ranges = problem
+        .estimated()
+        .iter()
+        .map(|e| {
+            let [lo, hi] = e.bounds.ok_or_else(|| {
+                Error::Input(format!(
+                    "model '{}': parameter '{}' has no bounds, but multistart draws starts within the bounds of every estimated parameter",
+                    problem.model().name,
+                    e.name
+                ))
+            })?;
+            Ok(Vary {
+                name: e.name.clone(),
+                lo,
+                hi,
+                log: e.scale == Scale::Log,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    points.extend(latin_hypercube(&ranges, n - 1, &mut rng));
+    Ok(points)
+}
+
+/// One finished start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartResult {
+    pub index: usize,
+    pub outcome: Outcome,
+}
+
+/// Runs the starts in `range` (a shard of `0..starts.len()`), in parallel.
+pub fn run_starts(
+    problem: &Problem,
+    starts: &[Vec<f64>],
+    range: Range<usize>,
+    settings: &Settings,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<StartResult> {
+    range
+        .into_par_iter()
+        .map(|index| {
+            let outcome = minimise(problem, &starts[index], settings);
+            on_done();
+            StartResult { index, outcome }
+        })
+        .collect()
+}
+
+/// The fit of one model: its best start, criteria and document.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub criteria: Criteria,
+    /// Estimated parameters (natural units) at the best start.
+    pub theta: Vec<f64>,
+    pub document: Value,
+    /// Warnings the tool should print (near-singular information, unconverged starts).
+    pub warnings: Vec<String>,
+}
+
+/// Summarises the starts of one model: the best, how many reached it, and
+/// the uncertainty from the Fisher information there.
+pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, Error> {
+    let model = &problem.model().name;
+    let best = results
+        .iter()
+        .filter(|r| r.outcome.nll.is_finite())
+        .min_by(|a, b| a.outcome.nll.total_cmp(&b.outcome.nll))
+        .ok_or_else(|| {
+            let why = results
+                .first()
+                .map(|r| format!(" (start {}: {})", r.index, r.outcome.message))
+                .unwrap_or_default();
+            Error::Optimisation(format!(
+                "model '{model}': no start reached a finite likelihood{why}"
+            ))
+        })?;
+    let reached = results
+        .iter()
+        .filter(|r| r.outcome.nll <= best.outcome.nll + REACHED_TOLERANCE)
+        .count();
+    let converged = results.iter().filter(|r| r.outcome.converged).count();
+    let theta = best.outcome.theta.clone();
+    let eval = problem.evaluate(&theta)?;
+    let n = problem.data().n_points();
+    let k = problem.n_estimated();
+    let criteria = Criteria::new(eval.nll, n, k);
+
+    let mut names: Vec<String> = problem.estimated().iter().map(|e| e.name.clone()).collect();
+    names.extend(problem.profiled_names());
+    let mut values = theta.clone();
+    values.extend(&eval.sigmas);
+    let unc = Uncertainty::from_fisher(&eval.fisher);
+    let mut warnings = Vec::new();
+    if let Some(weak) = &unc.weakest {
+        let who: Vec<&str> = weak.iter().map(|&i| names[i].as_str()).collect();
+        warnings.push(format!(
+            "model '{model}': the Fisher information is near singular (condition number {:.3e}): {} may not be identifiable from these data; run `identifiability` on the model",
+            unc.condition,
+            who.join(", ")
+        ));
+    }
+    if !best.outcome.converged {
+        warnings.push(format!(
+            "model '{model}': the best start ({}) did not converge: {}",
+            best.index, best.outcome.message
+        ));
+    }
+    let mut parameters = Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let mut entry = Map::new();
+        entry.insert("estimate".into(), json!(values[i]));
+        entry.insert("stderr".into(), json!(unc.stderr[i]));
+        entry.insert("ci95".into(), json!(unc.ci95(i, values[i])));
+        if let Some(e) = problem.estimated().get(i) {
+            entry.insert("initial".into(), json!(e.value));
+            entry.insert("bounds".into(), json!(e.bounds));
+            entry.insert(
+                "scale".into(),
+                json!(if e.scale == Scale::Log { "log" } else { "lin" }),
+            );
+        } else {
+            entry.insert(
+                "kind".into(),
+                json!("noise sigma, estimated per observable"),
+            );
+        }
+        parameters.insert(name.clone(), Value::Object(entry));
+    }
+    let correlation: Vec<Vec<f64>> = (0..names.len())
+        .map(|i| (0..names.len()).map(|j| unc.correlation[(i, j)]).collect())
+        .collect();
+    let document = json!({
+        "model": model,
+        "parameters": parameters,
+        "correlation": { "parameters": names, "matrix": correlation },
+        "fisher_condition_number": unc.condition,
+        "objective": eval.nll,
+        "log_likelihood": -eval.nll,
+        "minus2_log_likelihood": criteria.minus2_log_likelihood,
+        "aic": criteria.aic,
+        "aicc": criteria.aicc,
+        "bic": criteria.bic,
+        "n_observations": n,
+        "n_estimated": k,
+        "converged": best.outcome.converged,
+        "iterations": best.outcome.iterations,
+        "evaluations": best.outcome.evaluations,
+        "termination": best.outcome.message,
+        "starts": {
+            "total": results.len(),
+            "converged": converged,
+            "reached_best": reached,
+            "best_start": best.index,
+            "reached_tolerance": REACHED_TOLERANCE,
+        },
+    });
+    Ok(Summary {
+        criteria,
+        theta,
+        document,
+        warnings,
+    })
+}

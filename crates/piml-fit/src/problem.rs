@@ -1,0 +1,454 @@
+//! A fitting problem: a model, its measurements and its noise, compiled so
+//! that one solve of the kinetic equations with their forward sensitivities
+//! gives the negative log-likelihood, its exact gradient and the Fisher
+//! information together.
+
+use nalgebra::DMatrix;
+use piml_model::expr::derivative;
+use piml_model::{Expr, Kinetics, Model, NoiseKind, Scale, Sigma, Tape};
+use piml_ode::OdeSolver;
+use piml_sim::{solve_kinetics, solve_kinetics_sensitivities};
+
+use crate::data::{Dataset, noise_kind};
+use crate::error::Error;
+
+/// ½·ln(2π), the constant of each Gaussian log-density.
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// A parameter (or initial value written as a parameter) marked `estimate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimated {
+    pub name: String,
+    /// Index among the model's parameters.
+    pub index: usize,
+    pub scale: Scale,
+    pub bounds: Option<[f64; 2]>,
+    /// The value in the model file (after `--set`): the first start.
+    pub value: f64,
+}
+
+/// Where an observable's noise standard deviation comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SigmaSource {
+    /// The `sigma_<name>` column, point by point.
+    Column,
+    Known(f64),
+    /// A model parameter (estimated or not), by index.
+    Parameter(usize),
+    /// Not given: estimated per observable, by its closed-form maximum
+    /// likelihood value at the current parameters (profiled out).
+    Profiled(usize),
+}
+
+/// One experiment compiled: its kinetic equations (kinetic models) and the
+/// parameters its condition fixes.
+#[derive(Debug, Clone)]
+struct Experiment {
+    kinetics: Option<Kinetics>,
+    fixed: Vec<(usize, f64)>,
+    points: Vec<usize>,
+}
+
+/// The negative log-likelihood at one parameter point, with what the
+/// optimisers and the uncertainty analysis need.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// −log L, the objective.
+    pub nll: f64,
+    /// ∂(−log L)/∂θ over the estimated parameters (natural units); the
+    /// profiled sigmas sit at their optimum, so they add nothing (envelope theorem).
+    pub gradient: Vec<f64>,
+    /// Expected Fisher information over the estimated parameters, then the
+    /// profiled sigmas, in natural units.
+    pub fisher: DMatrix<f64>,
+    /// The profiled sigmas' values, in the order of [`Problem::profiled_names`].
+    pub sigmas: Vec<f64>,
+    /// The model's prediction at each data point.
+    pub predictions: Vec<f64>,
+}
+
+/// A model and its data, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    model: Model,
+    data: Dataset,
+    estimated: Vec<Estimated>,
+    base: Vec<f64>,
+    sigma: Vec<SigmaSource>,
+    profiled: Vec<usize>,
+    experiments: Vec<Experiment>,
+    /// Per observable: g, ∂g/∂species, ∂g/∂parameters, over species, inputs, parameters, t.
+    tape: Tape,
+    solver: OdeSolver,
+    t0: f64,
+}
+
+impl Problem {
+    pub fn new(model: &Model, data: Dataset, solver: OdeSolver) -> Result<Problem, Error> {
+        let estimated: Vec<Estimated> = model
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.estimate)
+            .map(|(index, p)| Estimated {
+                name: p.name.clone(),
+                index,
+                scale: p.scale,
+                bounds: p.bounds,
+                value: p.value,
+            })
+            .collect();
+        let mut profiled = Vec::new();
+        let sigma = (0..model.observables.len())
+            .map(|o| {
+                let column = data
+                    .points
+                    .iter()
+                    .any(|p| p.observable == o && p.sigma.is_some());
+                let given = model.observables[o]
+                    .noise
+                    .as_ref()
+                    .and_then(|n| n.sigma.as_ref());
+                match (column, given) {
+                    (true, _) => SigmaSource::Column,
+                    (false, Some(Sigma::Value(v))) => SigmaSource::Known(*v),
+                    (false, Some(Sigma::Parameter(name))) => SigmaSource::Parameter(
+                        model
+                            .parameters
+                            .iter()
+                            .position(|p| &p.name == name)
+                            .expect("validated sigma parameter"),
+                    ),
+                    (false, None) => {
+                        if data.observed.contains(&o) {
+                            profiled.push(o);
+                        }
+                        SigmaSource::Profiled(profiled.len().saturating_sub(1))
+                    }
+                }
+            })
+            .collect();
+        if estimated.is_empty() {
+            return Err(Error::Input(format!(
+                "model '{}': no parameter is marked \"estimate\": true, nothing to fit",
+                model.name
+            )));
+        }
+        let names = model.parameter_names();
+        let experiments = data
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                let condition = group
+                    .condition
+                    .as_ref()
+                    .map(|c| model.condition(c).expect("checked when the data were read"));
+                let under = condition.map_or_else(|| model.clone(), |c| model.under_condition(c));
+                let kinetics = if model.is_algebraic() {
+                    None
+                } else {
+                    Some(Kinetics::new(&under).map_err(|e| Error::Input(e.to_string()))?)
+                };
+                let fixed = condition
+                    .map(|c| &c.parameters[..])
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|(n, v)| names.iter().position(|m| m == n).map(|i| (i, *v)))
+                    .collect();
+                let points = (0..data.points.len())
+                    .filter(|&i| data.points[i].group == g)
+                    .collect();
+                Ok(Experiment {
+                    kinetics,
+                    fixed,
+                    points,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+
+        let species: Vec<String> = model.species.iter().map(|s| s.name.clone()).collect();
+        let params: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut exprs: Vec<Expr> = Vec::new();
+        for o in &model.observables {
+            exprs.push(o.expr.clone());
+            exprs.extend(species.iter().map(|s| derivative(&o.expr, s)));
+            exprs.extend(params.iter().map(|p| derivative(&o.expr, p)));
+        }
+        let mut inputs = species.clone();
+        inputs.extend(model.inputs.iter().cloned());
+        inputs.extend(params.iter().cloned());
+        inputs.push("t".into());
+        let tape = Tape::compile(&exprs, &inputs)
+            .map_err(|e| Error::Input(format!("model '{}': observable uses {e}", model.name)))?;
+        Ok(Problem {
+            base: model.parameter_values(),
+            t0: model
+                .time
+                .as_ref()
+                .and_then(|t| t.span)
+                .map_or(0.0, |s| s[0]),
+            model: model.clone(),
+            data,
+            estimated,
+            sigma,
+            profiled,
+            experiments,
+            tape,
+            solver,
+        })
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    pub fn estimated(&self) -> &[Estimated] {
+        &self.estimated
+    }
+
+    /// Names of the noise sigmas estimated per observable: `sigma_<observable>`.
+    pub fn profiled_names(&self) -> Vec<String> {
+        self.profiled
+            .iter()
+            .map(|&o| format!("sigma_{}", self.model.observables[o].name))
+            .collect()
+    }
+
+    /// Number of estimated quantities: parameters and per-observable sigmas
+    /// (the k of AIC and BIC).
+    pub fn n_estimated(&self) -> usize {
+        self.estimated.len() + self.profiled.len()
+    }
+
+    /// The model's parameter vector with the estimated ones set to `theta`.
+    pub fn full_parameters(&self, theta: &[f64]) -> Vec<f64> {
+        let mut p = self.base.clone();
+        for (e, v) in self.estimated.iter().zip(theta) {
+            p[e.index] = *v;
+        }
+        p
+    }
+
+    fn describe(&self, group: usize, p: &[f64]) -> String {
+        let values: Vec<String> = self
+            .estimated
+            .iter()
+            .map(|e| format!("{}={}", e.name, p[e.index]))
+            .collect();
+        let condition = match &self.data.groups[group].condition {
+            Some(c) => format!("condition '{c}', "),
+            None => String::new(),
+        };
+        format!(
+            "model '{}', {condition}parameters {}",
+            self.model.name,
+            values.join(", ")
+        )
+    }
+
+    /// Predictions at every data point and, with `sensitivities`, their
+    /// derivatives with respect to the estimated parameters (point-major).
+    pub fn predict(
+        &self,
+        theta: &[f64],
+        sensitivities: bool,
+    ) -> Result<(Vec<f64>, Vec<f64>), Error> {
+        let ne = self.estimated.len();
+        let n_points = self.data.points.len();
+        let mut values = vec![0.0; n_points];
+        let mut jac = vec![0.0; if sensitivities { n_points * ne } else { 0 }];
+        let ns = self.model.species.len();
+        let np = self.base.len();
+        let stride = 1 + ns + np;
+        let mut out = vec![0.0; self.tape.n_outputs()];
+        for (g, exp) in self.experiments.iter().enumerate() {
+            let mut p = self.full_parameters(theta);
+            for &(i, v) in &exp.fixed {
+                p[i] = v;
+            }
+            let group = &self.data.groups[g];
+            // State and ∂state/∂p at each time (kinetic) or the inputs (algebraic).
+            let (states, sens): (Vec<Vec<f64>>, Vec<DMatrix<f64>>) = match &exp.kinetics {
+                Some(k) => {
+                    let fail = |source| Error::Solver {
+                        context: self.describe(g, &p),
+                        source,
+                    };
+                    if sensitivities {
+                        let s = solve_kinetics_sensitivities(
+                            k,
+                            &p,
+                            self.t0,
+                            &group.times,
+                            &self.solver,
+                        )
+                        .map_err(fail)?;
+                        let states = (0..group.times.len())
+                            .map(|t| s.species.iter().map(|col| col[t]).collect())
+                            .collect();
+                        (states, s.sensitivities)
+                    } else {
+                        let s = solve_kinetics(k, &p, self.t0, &group.times, &self.solver)
+                            .map_err(fail)?;
+                        let states = (0..group.times.len())
+                            .map(|t| s.species.iter().map(|col| col[t]).collect())
+                            .collect();
+                        (states, Vec::new())
+                    }
+                }
+                None => (group.inputs.clone(), Vec::new()),
+            };
+            for &i in &exp.points {
+                let point = &self.data.points[i];
+                let t = if exp.kinetics.is_some() {
+                    group.times[point.at]
+                } else {
+                    0.0
+                };
+                self.tape
+                    .eval_parts(&[&states[point.at], &p, &[t]], &mut out);
+                let base = point.observable * stride;
+                values[i] = out[base];
+                if !sensitivities {
+                    continue;
+                }
+                for (j, e) in self.estimated.iter().enumerate() {
+                    if exp.fixed.iter().any(|(f, _)| *f == e.index) {
+                        continue;
+                    }
+                    let mut d = out[base + 1 + ns + e.index];
+                    if let Some(s) = sens.get(point.at) {
+                        for sp in 0..ns {
+                            d += out[base + 1 + sp] * s[(sp, e.index)];
+                        }
+                    }
+                    jac[i * ne + j] = d;
+                }
+            }
+        }
+        Ok((values, jac))
+    }
+
+    /// −log L at `theta` (natural units), its gradient and the Fisher information.
+    pub fn evaluate(&self, theta: &[f64]) -> Result<Evaluation, Error> {
+        let ne = self.estimated.len();
+        let nq = self.profiled.len();
+        let p = self.full_parameters(theta);
+        let (values, jac) = self.predict(theta, true)?;
+        let points = &self.data.points;
+
+        // Each point maps to a Gaussian N(μ, e^{2u}) of z (z = y, or ln y for
+        // lognormal noise): μ = f or ln f, u = ln σ (+ ln|f| for proportional noise).
+        struct Terms {
+            z: f64,
+            mu: f64,
+            dmu_df: f64,
+            u_extra: f64,
+            du_df: f64,
+            constant: f64,
+        }
+        let mut terms = Vec::with_capacity(points.len());
+        let mut finite = true;
+        for (pt, &f) in points.iter().zip(&values) {
+            let t = match noise_kind(&self.model, pt.observable) {
+                NoiseKind::Gaussian => Terms {
+                    z: pt.value,
+                    mu: f,
+                    dmu_df: 1.0,
+                    u_extra: 0.0,
+                    du_df: 0.0,
+                    constant: 0.0,
+                },
+                NoiseKind::Proportional => Terms {
+                    z: pt.value,
+                    mu: f,
+                    dmu_df: 1.0,
+                    u_extra: f.abs().ln(),
+                    du_df: 1.0 / f,
+                    constant: 0.0,
+                },
+                NoiseKind::Lognormal => Terms {
+                    z: pt.value.ln(),
+                    mu: f.ln(),
+                    dmu_df: 1.0 / f,
+                    u_extra: 0.0,
+                    du_df: 0.0,
+                    constant: pt.value.ln(),
+                },
+            };
+            finite &= t.mu.is_finite() && t.u_extra.is_finite();
+            terms.push(t);
+        }
+        // Profiled sigmas: σ̂² = mean of ((z − μ)·e^{−u_extra})² over the observable's points.
+        let mut sums = vec![(0.0, 0usize); nq];
+        for (pt, t) in points.iter().zip(&terms) {
+            if let SigmaSource::Profiled(k) = self.sigma[pt.observable] {
+                let e = (t.z - t.mu) * (-t.u_extra).exp();
+                sums[k].0 += e * e;
+                sums[k].1 += 1;
+            }
+        }
+        let sigmas: Vec<f64> = sums
+            .iter()
+            .map(|(s, n)| (s / *n as f64).max(f64::MIN_POSITIVE).sqrt())
+            .collect();
+        let mut eval = Evaluation {
+            nll: f64::INFINITY,
+            gradient: vec![0.0; ne],
+            fisher: DMatrix::zeros(ne + nq, ne + nq),
+            sigmas,
+            predictions: values,
+        };
+        if !finite {
+            return Ok(eval);
+        }
+        let mut nll = 0.0;
+        let mut a = vec![0.0; ne + nq];
+        let mut b = vec![0.0; ne + nq];
+        for (i, (pt, t)) in points.iter().zip(&terms).enumerate() {
+            // ln σ and its gradient over (θ, profiled sigmas).
+            b.iter_mut().for_each(|v| *v = 0.0);
+            let ln_sigma = match self.sigma[pt.observable] {
+                SigmaSource::Column => pt.sigma.expect("a sigma column value").ln(),
+                SigmaSource::Known(s) => s.ln(),
+                SigmaSource::Parameter(idx) => {
+                    if let Some(j) = self.estimated.iter().position(|e| e.index == idx) {
+                        b[j] = 1.0 / p[idx];
+                    }
+                    p[idx].ln()
+                }
+                SigmaSource::Profiled(k) => {
+                    b[ne + k] = 1.0 / eval.sigmas[k];
+                    eval.sigmas[k].ln()
+                }
+            };
+            let u = ln_sigma + t.u_extra;
+            let r = (t.z - t.mu) * (-u).exp();
+            nll += 0.5 * r * r + u + HALF_LN_2PI + t.constant;
+            let dnll_dmu = -r * (-u).exp();
+            let dnll_du = 1.0 - r * r;
+            let df = &jac[i * ne..(i + 1) * ne];
+            for j in 0..ne {
+                a[j] = t.dmu_df * df[j];
+                b[j] += t.du_df * df[j];
+            }
+            for j in 0..ne {
+                eval.gradient[j] += dnll_dmu * a[j] + dnll_du * b[j];
+            }
+            // Fisher information of N(μ, e^{2u}) in (μ, u): diag(e^{−2u}, 2).
+            let w = (-2.0 * u).exp();
+            for r_ in 0..ne + nq {
+                for c in 0..ne + nq {
+                    eval.fisher[(r_, c)] += w * a[r_] * a[c] + 2.0 * b[r_] * b[c];
+                }
+            }
+        }
+        eval.nll = nll;
+        Ok(eval)
+    }
+}

@@ -1,0 +1,14 @@
+//! Optimisers shared by the fitting crates: L-BFGS through argmin on a flat
+//! `Vec<f64>`, with the last evaluation memoised so that each distinct point
+//! costs one objective-and-gradient evaluation.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod lbfgs;
+
+pub use lbfgs::{Lbfgs, LbfgsResult};
+
+/// An optimiser run that failed (the objective returned a non-finite value,
+/// the line search failed, …).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Error(pub String);
