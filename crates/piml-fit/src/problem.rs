@@ -4,6 +4,7 @@
 //! information together.
 
 use nalgebra::DMatrix;
+use piml_io::Table;
 use piml_model::expr::derivative;
 use piml_model::{Expr, Kinetics, Model, NoiseKind, Scale, Sigma, Tape};
 use piml_ode::OdeSolver;
@@ -66,6 +67,10 @@ pub struct Evaluation {
     /// The model's prediction at each data point.
     pub predictions: Vec<f64>,
 }
+
+/// The state of one experiment at each of its times (or input rows), and
+/// ∂state/∂p at each time when asked for.
+type States = (Vec<Vec<f64>>, Vec<DMatrix<f64>>);
 
 /// A model and its data, ready to evaluate.
 #[derive(Debug, Clone)]
@@ -234,6 +239,15 @@ impl Problem {
         p
     }
 
+    /// The parameters in one experiment: its condition's settings win.
+    fn experiment_parameters(&self, exp: &Experiment, theta: &[f64]) -> Vec<f64> {
+        let mut p = self.full_parameters(theta);
+        for &(i, v) in &exp.fixed {
+            p[i] = v;
+        }
+        p
+    }
+
     fn describe(&self, group: usize, p: &[f64]) -> String {
         let values: Vec<String> = self
             .estimated
@@ -249,6 +263,82 @@ impl Problem {
             self.model.name,
             values.join(", ")
         )
+    }
+
+    /// The state (kinetic: species at each of the group's times; algebraic:
+    /// the input rows) and, with `sensitivities`, ∂state/∂p at each time.
+    fn solve_group(&self, g: usize, p: &[f64], sensitivities: bool) -> Result<States, Error> {
+        let group = &self.data.groups[g];
+        let Some(k) = &self.experiments[g].kinetics else {
+            return Ok((group.inputs.clone(), Vec::new()));
+        };
+        let fail = |source| Error::Solver {
+            context: self.describe(g, p),
+            source,
+        };
+        let rows = |species: &[Vec<f64>]| -> Vec<Vec<f64>> {
+            (0..group.times.len())
+                .map(|t| species.iter().map(|col| col[t]).collect())
+                .collect()
+        };
+        if sensitivities {
+            let s = solve_kinetics_sensitivities(k, p, self.t0, &group.times, &self.solver)
+                .map_err(fail)?;
+            Ok((rows(&s.species), s.sensitivities))
+        } else {
+            let s = solve_kinetics(k, p, self.t0, &group.times, &self.solver).map_err(fail)?;
+            Ok((rows(&s.species), Vec::new()))
+        }
+    }
+
+    /// Every observable of the model at each measured time (or input row)
+    /// of each experiment, at `theta`: the columns `condition` (when the data
+    /// have conditions), `t` or the inputs, then one per observable.
+    pub fn prediction_table(&self, theta: &[f64]) -> Result<Table, Error> {
+        let ns = self.model.species.len();
+        let stride = 1 + ns + self.base.len();
+        let no = self.model.observables.len();
+        let coords: Vec<String> = if self.model.is_algebraic() {
+            self.model.inputs.clone()
+        } else {
+            vec!["t".into()]
+        };
+        let mut coord_cols = vec![Vec::new(); coords.len()];
+        let mut obs_cols = vec![Vec::new(); no];
+        let mut condition = Vec::new();
+        let mut out = vec![0.0; self.tape.n_outputs()];
+        for (g, exp) in self.experiments.iter().enumerate() {
+            let p = self.experiment_parameters(exp, theta);
+            let group = &self.data.groups[g];
+            let (states, _) = self.solve_group(g, &p, false)?;
+            for (at, state) in states.iter().enumerate() {
+                let t = if exp.kinetics.is_some() {
+                    coord_cols[0].push(Some(group.times[at]));
+                    group.times[at]
+                } else {
+                    for (col, v) in coord_cols.iter_mut().zip(state) {
+                        col.push(Some(*v));
+                    }
+                    0.0
+                };
+                condition.push(group.condition.clone());
+                self.tape.eval_parts(&[state, &p, &[t]], &mut out);
+                for (o, col) in obs_cols.iter_mut().enumerate() {
+                    col.push(Some(out[o * stride]));
+                }
+            }
+        }
+        let mut table = Table::new();
+        if self.data.groups.iter().any(|g| g.condition.is_some()) {
+            table.push_utf8("condition", condition);
+        }
+        for (name, col) in coords.iter().zip(coord_cols) {
+            table.push_f64(name, col);
+        }
+        for (o, col) in self.model.observables.iter().zip(obs_cols) {
+            table.push_f64(&o.name, col);
+        }
+        Ok(table)
     }
 
     /// Predictions at every data point and, with `sensitivities`, their
@@ -267,42 +357,9 @@ impl Problem {
         let stride = 1 + ns + np;
         let mut out = vec![0.0; self.tape.n_outputs()];
         for (g, exp) in self.experiments.iter().enumerate() {
-            let mut p = self.full_parameters(theta);
-            for &(i, v) in &exp.fixed {
-                p[i] = v;
-            }
+            let p = self.experiment_parameters(exp, theta);
             let group = &self.data.groups[g];
-            // State and ∂state/∂p at each time (kinetic) or the inputs (algebraic).
-            let (states, sens): (Vec<Vec<f64>>, Vec<DMatrix<f64>>) = match &exp.kinetics {
-                Some(k) => {
-                    let fail = |source| Error::Solver {
-                        context: self.describe(g, &p),
-                        source,
-                    };
-                    if sensitivities {
-                        let s = solve_kinetics_sensitivities(
-                            k,
-                            &p,
-                            self.t0,
-                            &group.times,
-                            &self.solver,
-                        )
-                        .map_err(fail)?;
-                        let states = (0..group.times.len())
-                            .map(|t| s.species.iter().map(|col| col[t]).collect())
-                            .collect();
-                        (states, s.sensitivities)
-                    } else {
-                        let s = solve_kinetics(k, &p, self.t0, &group.times, &self.solver)
-                            .map_err(fail)?;
-                        let states = (0..group.times.len())
-                            .map(|t| s.species.iter().map(|col| col[t]).collect())
-                            .collect();
-                        (states, Vec::new())
-                    }
-                }
-                None => (group.inputs.clone(), Vec::new()),
-            };
+            let (states, sens) = self.solve_group(g, &p, sensitivities)?;
             for &i in &exp.points {
                 let point = &self.data.points[i];
                 let t = if exp.kinetics.is_some() {

@@ -1,0 +1,266 @@
+//! `fit-kinetics`: fit kinetic and algebraic models to measurements, with
+//! multistart, uncertainty from the Fisher information and model selection.
+
+mod job;
+mod starts;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use piml_cli::{CommonArgs, Progress, main_with, warn};
+use piml_fit::{Problem, StartResult, run_starts, start_points};
+use piml_io::{Provenance, read_table, write_json, write_table};
+
+use crate::job::{FitSettings, Job, MethodArg, OdeArg, fit_document, read_models};
+
+const EXAMPLE: &str = "\
+Examples:
+  # Michaelis–Menten, mass action or Hill? Fit all three, 20 starts each, and compare
+  fit-kinetics testdata/kinetics/mass-action.json testdata/kinetics/michaelis-menten.json \\
+      testdata/kinetics/hill.json --data mm.parquet --starts 20 -o fit.json --predict pred.parquet
+
+  # 100 starts as 4 Slurm array tasks, then merged
+  fit-kinetics testdata/kinetics/lotka-volterra-initial.json --data lv.parquet --starts 100 \\
+      --shard 2/4 -o starts-2.parquet
+  fit-kinetics merge starts-*.parquet -o fit.json";
+
+/// Fit every parameter marked `estimate` (and initial values written as
+/// parameters) to a data table by maximum likelihood: ODE models to time
+/// courses (several conditions, replicates, missing values), algebraic models
+/// to dose–response or initial-rate tables. Reports estimates, standard
+/// errors, correlations, Wald 95% intervals, −2 log L, AIC, AICc and BIC, and
+/// with several model files ranks them by AIC with Akaike weights.
+#[derive(Debug, Parser)]
+#[command(name = "fit-kinetics", version, after_help = EXAMPLE, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct Args {
+    #[command(subcommand)]
+    merge: Option<MergeCommand>,
+    /// Model files (JSON); with several, the fits are compared
+    #[arg(required = true)]
+    models: Vec<PathBuf>,
+    /// Measurements: Parquet or CSV with t (or the inputs), optional condition and replicate,
+    /// one column per observable, optional sigma_<observable>
+    #[arg(long, value_name = "FILE", required = true)]
+    data: Option<PathBuf>,
+    /// Result document (JSON); with --shard, the start table (Parquet) instead
+    #[arg(short, long, value_name = "FILE", required = true)]
+    output: Option<PathBuf>,
+    /// Optimiser
+    #[arg(long, value_enum, default_value_t = MethodArg::Lm)]
+    method: MethodArg,
+    /// Starts per model: the model's values, then a Latin hypercube in the (log-)bounds
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    starts: usize,
+    /// Most optimiser iterations per start
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    max_iterations: u64,
+    /// Integrator of the kinetic equations and their sensitivities
+    #[arg(long, value_enum, default_value_t = OdeArg::Auto)]
+    ode: OdeArg,
+    /// Relative tolerance of the integrator
+    #[arg(long, default_value = "1e-8")]
+    rtol: f64,
+    /// Absolute tolerance of the integrator
+    #[arg(long, default_value = "1e-10")]
+    atol: f64,
+    /// Write the best model's predictions at the data's times (or inputs) to this table
+    #[arg(long, value_name = "FILE")]
+    predict: Option<PathBuf>,
+    /// Also write the table of every start (as a shard would) to this file
+    #[arg(long, value_name = "FILE")]
+    starts_table: Option<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum MergeCommand {
+    /// Merge the start tables of the shards of one run into its result document
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MergeArgs {
+    /// Start tables written by `fit-kinetics … --shard I/N -o FILE`
+    #[arg(required = true)]
+    tables: Vec<PathBuf>,
+    /// Result document (JSON)
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// The data file, if it moved since the shards ran [default: the path they recorded]
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Write the best model's predictions at the data's times (or inputs) to this table
+    #[arg(long, value_name = "FILE")]
+    predict: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    main_with(|| {
+        let args = Args::parse();
+        match args.merge {
+            Some(MergeCommand::Merge(m)) => merge(m),
+            None => fit(args),
+        }
+    })
+}
+
+fn fit(args: Args) -> Result<()> {
+    args.common.init_threads()?;
+    if args.starts == 0 {
+        bail!("--starts: expected at least 1");
+    }
+    let shard = args.common.shard()?;
+    let sharded = shard.count > 1;
+    let output = args.output.clone().expect("required by clap");
+    if sharded && (args.predict.is_some() || args.starts_table.is_some()) {
+        bail!(
+            "--shard: -o names the start table; --predict and --starts-table belong to the unsharded run or to merge"
+        );
+    }
+    if sharded && output.extension().is_some_and(|e| e == "json") {
+        bail!("--shard: -o names the start table of this shard (.parquet), not a JSON document");
+    }
+    let outputs: Vec<&Path> = std::iter::once(&output)
+        .chain(&args.predict)
+        .chain(&args.starts_table)
+        .map(PathBuf::as_path)
+        .collect();
+    for o in &outputs {
+        piml_io::check_output_path(o)?;
+    }
+    let job = Job {
+        files: args
+            .models
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        models: read_models(&args.models, &args.common)?,
+        data: args.data.clone().expect("required by clap"),
+        settings: FitSettings {
+            method: args.method,
+            ode: args.ode,
+            rtol: args.rtol,
+            atol: args.atol,
+            max_iterations: args.max_iterations,
+            starts: args.starts,
+            seed: args.common.seed,
+        },
+    };
+    let started = Instant::now();
+    let problems = job.problems()?;
+    let range = shard.range(args.starts);
+    let starts = problems
+        .iter()
+        .map(|p| start_points(p, args.starts, args.common.seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let progress = Progress::new(
+        (range.len() * problems.len()) as u64,
+        "fit-kinetics",
+        args.common.quiet || range.len() * problems.len() < 2,
+    );
+    let settings = job.settings.optimiser();
+    let results: Vec<Vec<StartResult>> = problems
+        .iter()
+        .zip(&starts)
+        .map(|(p, s)| run_starts(p, s, range.clone(), &settings, &|| progress.inc()))
+        .collect();
+    progress.finish();
+    let provenance = Provenance::from_env("fit-kinetics", Some(args.common.seed));
+    if sharded {
+        let table = starts::to_table(&job, &problems, &results, &provenance);
+        return Ok(write_table(&output, &table)?);
+    }
+    if let Some(path) = &args.starts_table {
+        write_table(
+            path,
+            &starts::to_table(&job, &problems, &results, &provenance),
+        )?;
+    }
+    finish(
+        &job,
+        &problems,
+        &results,
+        &provenance,
+        &output,
+        args.predict.as_deref(),
+        started,
+    )
+}
+
+fn merge(args: MergeArgs) -> Result<()> {
+    let outputs: Vec<&Path> = std::iter::once(&args.output)
+        .chain(&args.predict)
+        .map(PathBuf::as_path)
+        .collect();
+    for o in &outputs {
+        piml_io::check_output_path(o)?;
+    }
+    let started = Instant::now();
+    let tables = args
+        .tables
+        .iter()
+        .map(|p| Ok((p.display().to_string(), read_table(p)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let (first_file, first) = &tables[0];
+    let mut job = starts::job_of(first, first_file)?;
+    for (file, t) in &tables[1..] {
+        for key in [
+            starts::META_MODELS,
+            starts::META_DATA,
+            starts::META_SETTINGS,
+        ] {
+            if t.metadata().get(key) != first.metadata().get(key) {
+                bail!(
+                    "{file}: '{key}' differs from {first_file}'s: the tables come from different runs"
+                );
+            }
+        }
+    }
+    if let Some(d) = &args.data {
+        job.data = d.clone();
+    }
+    let problems = job.problems()?;
+    let results = starts::from_tables(&tables, &problems, job.settings.starts)?;
+    let provenance = Provenance::from_env("fit-kinetics", Some(job.settings.seed));
+    finish(
+        &job,
+        &problems,
+        &results,
+        &provenance,
+        &args.output,
+        args.predict.as_deref(),
+        started,
+    )
+}
+
+/// Writes the result document (and the predictions): the same for a whole
+/// run and for the merge of its shards.
+fn finish(
+    job: &Job,
+    problems: &[Problem],
+    results: &[Vec<StartResult>],
+    provenance: &Provenance,
+    output: &Path,
+    predict: Option<&Path>,
+    started: Instant,
+) -> Result<()> {
+    let (mut body, warnings, best, theta) = fit_document(job, problems, results)?;
+    for w in &warnings {
+        warn(w);
+    }
+    body["wall_seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
+    let doc = provenance.document(&problems[best].model().name, body);
+    write_json(output, &doc)?;
+    if let Some(path) = predict {
+        let mut table = problems[best]
+            .prediction_table(&theta)
+            .context("predictions of the best fit")?;
+        table.set_metadata(provenance.table_metadata(&problems[best].model().source_json()));
+        write_table(path, &table)?;
+    }
+    Ok(())
+}

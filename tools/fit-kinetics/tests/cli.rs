@@ -1,0 +1,210 @@
+//! fit-kinetics end to end: model selection with predictions, shards merged
+//! into the unsharded document, an algebraic fit, and every bad input class.
+
+use std::path::{Path, PathBuf};
+
+use piml_io::{Table, read_table, write_table};
+use piml_model::{Model, NoiseKind};
+use piml_ode::{Method, OdeSolver};
+use piml_sim::{NoiseChoice, NoiseSpec, Plan};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, run, run_ok};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fit-kinetics");
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(name)
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Noisy data (2% proportional noise) from the Michaelis–Menten candidate at
+/// its three initial concentrations, t = 1..20.
+fn mm_data(dir: &Dir) -> String {
+    let m = Model::from_file(&testdata("kinetics/michaelis-menten.json")).unwrap();
+    let plan = Plan {
+        model: &m,
+        conditions: m.conditions.iter().map(Some).collect(),
+        times: (1..=20).map(f64::from).collect(),
+        inputs: Vec::new(),
+        varied: Vec::new(),
+        draws: Vec::new(),
+        noise: NoiseChoice::Fixed(NoiseSpec {
+            kind: NoiseKind::Proportional,
+            sigma: 0.02,
+        }),
+        sparse: None,
+        solver: OdeSolver::new(Method::Auto)
+            .rtol(1e-10)
+            .atol(1e-12)
+            .build()
+            .unwrap(),
+        spatial: None,
+        seed: 4,
+    };
+    let path = dir.path("mm.parquet");
+    write_table(Path::new(&path), &plan.run(0..1, &|| {}).unwrap().table).unwrap();
+    path
+}
+
+fn read_doc(path: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn selects_among_candidates_and_predicts_on_the_data_grid() {
+    let dir = Dir::new();
+    let data = mm_data(&dir);
+    let (fit, pred) = (dir.path("fit.json"), dir.path("pred.parquet"));
+    let candidates = ["mass-action", "michaelis-menten", "hill"]
+        .map(|c| testdata(&format!("kinetics/{c}.json")));
+    let mut args: Vec<&str> = candidates.iter().map(|p| arg(p)).collect();
+    args.extend([
+        "--data",
+        &data,
+        "--starts",
+        "4",
+        "-o",
+        &fit,
+        "--predict",
+        &pred,
+        "-q",
+    ]);
+    run_ok(BIN, &args);
+    let doc = read_doc(&fit);
+    let sel = doc["selection"].as_array().unwrap();
+    assert_eq!(sel.len(), 3);
+    assert_eq!(sel[0]["delta_aic"], 0.0);
+    let weights: f64 = sel
+        .iter()
+        .map(|r| r["akaike_weight"].as_f64().unwrap())
+        .sum();
+    assert!((weights - 1.0).abs() < 1e-12);
+    // First-order decay cannot bend like saturating kinetics: last by far.
+    assert_eq!(sel[2]["model"], "mass-action");
+    assert!(sel[2]["delta_aic"].as_f64().unwrap() > 100.0, "{sel:?}");
+    assert_eq!(doc["model"], sel[0]["model"]);
+    for p in ["estimate", "stderr", "ci95"] {
+        assert!(!doc["parameters"]["sigma_S"][p].is_null(), "{p}");
+    }
+    let table = read_table(Path::new(&pred)).unwrap();
+    assert_eq!(table.column_names(), ["condition", "t", "S"]);
+    assert_eq!(table.n_rows(), 60);
+}
+
+fn without_provenance(mut doc: Value) -> String {
+    // The command line and the wall time are the only fields that differ
+    // between a whole run and the merge of its shards.
+    doc["command"] = Value::Null;
+    doc["wall_seconds"] = Value::Null;
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_document() {
+    let dir = Dir::new();
+    let data = mm_data(&dir);
+    let model = testdata("kinetics/michaelis-menten.json");
+    let base = [
+        arg(&model),
+        "--data",
+        &data,
+        "--starts",
+        "9",
+        "--seed",
+        "3",
+        "-q",
+    ];
+    let whole = dir.path("whole.json");
+    let table = dir.path("whole-starts.parquet");
+    run_ok(
+        BIN,
+        &[
+            &base[..],
+            &["-o", &whole, "--threads", "1", "--starts-table", &table],
+        ]
+        .concat(),
+    );
+    let two = dir.path("two-threads.json");
+    run_ok(BIN, &[&base[..], &["-o", &two, "--threads", "2"]].concat());
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let out = dir.path(&format!("starts-{i}.parquet"));
+        run_ok(
+            BIN,
+            &[&base[..], &["-o", &out, "--shard", &format!("{i}/3")]].concat(),
+        );
+        shards.push(out);
+    }
+    let merged = dir.path("merged.json");
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["-o", &merged]);
+    run_ok(BIN, &args);
+    let expected = without_provenance(read_doc(&whole));
+    assert_eq!(without_provenance(read_doc(&merged)), expected);
+    assert_eq!(without_provenance(read_doc(&two)), expected);
+    let from_table = dir.path("from-table.json");
+    run_ok(BIN, &["merge", &table, "-o", &from_table]);
+    assert_eq!(without_provenance(read_doc(&from_table)), expected);
+    assert_eq!(read_doc(&whole)["starts"]["total"], 9);
+
+    // A shard left out: exit 2, the missing starts named, nothing written.
+    let partial = dir.path("partial.json");
+    let out = run(BIN, &["merge", &shards[0], &shards[2], "-o", &partial]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("starts 3, 4, 5 of 9 are missing"),
+        "{stderr}"
+    );
+    assert!(!Path::new(&partial).exists());
+}
+
+#[test]
+fn fits_an_algebraic_model_to_initial_rates() {
+    let dir = Dir::new();
+    // v = mm(S, 1, 2) with ±3% alternating deviations and σ = 5% (proportional).
+    let s = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
+    let mut table = Table::new();
+    table.push_f64("S", s.iter().map(|&x| Some(x)).collect());
+    let v: Vec<Option<f64>> = s
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| Some(x / (2.0 + x) * if i % 2 == 0 { 1.03 } else { 0.97 }))
+        .collect();
+    table.push_f64("v", v);
+    let data = dir.path("rates.csv");
+    write_table(Path::new(&data), &table).unwrap();
+    let fit = dir.path("fit.json");
+    let model = testdata("algebraic-mm.json");
+    run_ok(BIN, &[arg(&model), "--data", &data, "-o", &fit]);
+    let doc = read_doc(&fit);
+    for (name, truth) in [("Vmax", 1.0), ("Km", 2.0)] {
+        let p = &doc["parameters"][name];
+        let (est, se) = (
+            p["estimate"].as_f64().unwrap(),
+            p["stderr"].as_f64().unwrap(),
+        );
+        // ±3% deviations against a 5% noise model: within 2 standard errors.
+        assert!((est - truth).abs() < 2.0 * se, "{name}: {est} ± {se}");
+    }
+    assert_eq!(doc["n_observations"], 8);
+    assert_eq!(doc["converged"], true);
+}
+
+#[test]
+fn bad_inputs_exit_2_with_a_clear_message_and_leave_nothing() {
+    let root = testdata("");
+    let cases = bad_cases(
+        &testdata("bad/fit/cases.json"),
+        &testdata("bad/fit"),
+        &[("testdata", &root)],
+    );
+    assert!(cases.len() >= 10);
+    check_bad_inputs(BIN, &cases, &["--predict"]);
+}
