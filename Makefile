@@ -6,12 +6,13 @@ VENV ?= $(CURDIR)/venv
 PYTHON := $(VENV)/bin/python
 RELEASE := target/release
 
-.PHONY: help build test test-rust test-interop demo bench venv-test clean lint
+.PHONY: help build test test-rust test-interop demo bench bench-fit venv-test clean lint
 
 help:
 	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
 	@echo "make test    every test: Rust unit, science and CLI tests, then pyarrow/DuckDB interop"
 	@echo "make bench   side-by-side benchmarks against scipy, CVODE, py-pde and PyTorch (writes docs/BENCHMARKS.md)"
+	@echo "make bench-fit   fit-kinetics against scipy least_squares only (the fit section of docs/BENCHMARKS.md)"
 	@echo "make build   release binaries in target/release"
 	@echo "make lint    rustfmt and clippy, as CI would want them"
 
@@ -50,6 +51,10 @@ bench: build
 	bash bench/pinn.sh
 	bash bench/fit-pinn.sh
 	bash bench/operator.sh
+	$(MAKE) bench-fit
+
+bench-fit: build
+	bash bench/fit.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
