@@ -208,3 +208,36 @@ fn bad_inputs_exit_2_with_a_clear_message_and_leave_nothing() {
     assert!(cases.len() >= 10);
     check_bad_inputs(BIN, &cases, &["--predict"]);
 }
+
+#[test]
+fn warns_when_only_a_product_of_parameters_is_known() {
+    let dir = Dir::new();
+    // v = a·b·S: the data fix a·b, never a and b apart, so F is singular.
+    let model = dir.path("product.json");
+    std::fs::write(
+        &model,
+        r#"{"name": "product", "inputs": ["S"],
+            "parameters": {
+              "a": {"value": 1, "bounds": [0.1, 10], "estimate": true},
+              "b": {"value": 1, "bounds": [0.1, 10], "estimate": true}},
+            "observables": {"v": {"expr": "a*b*S", "noise": {"kind": "gaussian", "sigma": 0.1}}}}"#,
+    )
+    .unwrap();
+    let data = dir.path("v.csv");
+    std::fs::write(&data, "S,v\n1,2.1\n2,3.9\n3,6.2\n4,7.9\n").unwrap();
+    let fit = dir.path("fit.json");
+    let out = run_ok(BIN, &[&model, "--data", &data, "-o", &fit]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("near singular")
+            && stderr.contains("a, b")
+            && stderr.contains("identifiability"),
+        "{stderr}"
+    );
+    let doc = read_doc(&fit);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1);
+    // The product is still estimated: a·b = Σ S·v / Σ S² = 60.1/30.
+    let ab = doc["parameters"]["a"]["estimate"].as_f64().unwrap()
+        * doc["parameters"]["b"]["estimate"].as_f64().unwrap();
+    assert!((ab - 60.1 / 30.0).abs() < 1e-8, "{ab}");
+}
