@@ -124,11 +124,12 @@ impl Problem {
                             .position(|p| &p.name == name)
                             .expect("validated sigma parameter"),
                     ),
+                    // An observable without data is never evaluated: its
+                    // sigma needs no slot.
+                    (false, None) if !data.observed.contains(&o) => SigmaSource::Known(1.0),
                     (false, None) => {
-                        if data.observed.contains(&o) {
-                            profiled.push(o);
-                        }
-                        SigmaSource::Profiled(profiled.len().saturating_sub(1))
+                        profiled.push(o);
+                        SigmaSource::Profiled(profiled.len() - 1)
                     }
                 }
             })
