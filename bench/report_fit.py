@@ -53,7 +53,7 @@ def section(work, command, date):
         "forward sensitivities, one thread. Estimates are compared with the least-squares fit on the "
         "Lambert-W closed form.",
         "",
-        "| fit | time per fit | vs fit-kinetics | Vmax | Km | max rel. diff. to closed form | SE Vmax | SE Km |",
+        "| fit | time per fit | time ÷ fit-kinetics in-process | Vmax | Km | max rel. diff. to closed form | SE Vmax | SE Km |",
         "|---|---|---|---|---|---|---|---|",
     ]
     v, k = piml["Vmax"]["estimate"], piml["Km"]["estimate"]
