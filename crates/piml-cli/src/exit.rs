@@ -19,6 +19,9 @@ fn is_computation_failure(err: &anyhow::Error) -> bool {
         if let Some(e) = cause.downcast_ref::<piml_sim::Error>() {
             return !e.is_input_error();
         }
+        if let Some(e) = cause.downcast_ref::<piml_identify::Error>() {
+            return !e.is_input_error();
+        }
         if let Some(e) = cause.downcast_ref::<piml_pinn::Error>() {
             return !e.is_input_error();
         }

@@ -123,14 +123,21 @@ pub fn bad_cases(corpus: &Path, models: &Path, substitutions: &[(&str, &Path)]) 
 /// message, and nothing left in the directory. `outputs` are further
 /// output flags (such as `--report`) pointed into the same directory.
 pub fn check_bad_inputs(bin: &str, cases: &[BadCase], outputs: &[&str]) {
+    check_bad_inputs_of(bin, &[], cases, outputs);
+}
+
+/// [`check_bad_inputs`] for a tool with subcommands: `leading` (such as
+/// `["structural"]`) comes before the model.
+pub fn check_bad_inputs_of(bin: &str, leading: &[&str], cases: &[BadCase], outputs: &[&str]) {
     for case in cases {
         let dir = Dir::new();
         let out = dir.path("out.parquet");
-        let mut args: Vec<String> = vec![
+        let mut args: Vec<String> = leading.iter().map(|a| a.to_string()).collect();
+        args.extend([
             case.model.to_str().expect("a UTF-8 path").into(),
             "-o".into(),
             out,
-        ];
+        ]);
         for (i, flag) in outputs.iter().enumerate() {
             args.extend([flag.to_string(), dir.path(&format!("output-{i}.json"))]);
         }

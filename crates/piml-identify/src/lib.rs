@@ -1,0 +1,26 @@
+//! Identifiability of a model's unknowns: can the measured outputs determine them?
+//!
+//! [`structural`] answers before any data exist: the exact, local, generic
+//! test of Sedoglavic (2002) — the rank of the Jacobian of the outputs'
+//! Taylor coefficients at a random point, computed over Z/pZ — with the
+//! identifiable products and sums of the unknowns that are not identifiable
+//! themselves. The model's equations are read through its expression AST
+//! ([`System`]).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod combinations;
+mod error;
+mod field;
+mod matrix;
+mod program;
+mod report;
+mod series;
+mod structural;
+mod system;
+
+pub use combinations::{Combination, CombinationKind};
+pub use error::Error;
+pub use field::P as PRIME;
+pub use report::structural_report;
+pub use structural::{OrderRule, Structural, Verdict, structural};
+pub use system::{Initial, Question, System, Unknown, UnknownKind};

@@ -1,0 +1,119 @@
+//! identifiability end to end: the reports of the acceptance models, byte
+//! reproducibility, and the bad-input corpus.
+
+use std::path::{Path, PathBuf};
+
+use piml_testkit::{Dir, bad_cases, check_bad_inputs_of, run, run_ok};
+
+const BIN: &str = env!("CARGO_BIN_EXE_identifiability");
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+fn model(name: &str) -> String {
+    testdata()
+        .join("identifiability")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn read_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn structural_report_of_the_two_compartment_model() {
+    let dir = Dir::new();
+    let out = dir.path("report.json");
+    run_ok(
+        BIN,
+        &["structural", &model("two-compartment.json"), "-o", &out],
+    );
+    let report = read_json(&out);
+    assert_eq!(report["tool"], "identifiability");
+    assert_eq!(report["model"], "two-compartment");
+    assert_eq!(report["local"], true);
+    let parameters = &report["parameters"];
+    for name in ["a01", "a21", "a12", "x1(0)"] {
+        assert_eq!(parameters[name]["identifiable"], false, "{name}");
+    }
+    assert_eq!(parameters["x0(0)"]["identifiable"], true);
+    assert_eq!(parameters["x0(0)"]["kind"], "initial value");
+    let combinations: Vec<&str> = report["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["expression"].as_str().unwrap())
+        .collect();
+    assert_eq!(combinations, ["a01 * a12", "a01 + a21 + a12"]);
+    assert_eq!(
+        parameters["a21"]["combinations"],
+        serde_json::json!(["a01 + a21 + a12"])
+    );
+    assert!(report["error_probability_bound"].as_f64().unwrap() < 1e-9);
+}
+
+#[test]
+fn outputs_and_known_initial_values_change_the_answer() {
+    let dir = Dir::new();
+    let out = dir.path("report.json");
+    let lv = model("lotka-volterra.json");
+    run_ok(BIN, &["structural", &lv, "-o", &out]);
+    let report = read_json(&out);
+    assert_eq!(report["parameters"]["b"]["identifiable"], false);
+    assert_eq!(
+        report["parameters"]["b"]["combinations"],
+        serde_json::json!(["b * x2(0)"])
+    );
+    assert_eq!(report["initial_values"]["x2"]["status"], "unknown");
+
+    run_ok(
+        BIN,
+        &["structural", &lv, "-o", &out, "--known-initial", "x2"],
+    );
+    let report = read_json(&out);
+    assert_eq!(report["parameters"]["b"]["identifiable"], true);
+    assert_eq!(report["initial_values"]["x2"]["status"], "known");
+    assert_eq!(report["initial_values"]["x2"]["value"], "5");
+    assert!(report["parameters"].get("x2(0)").is_none());
+
+    run_ok(BIN, &["structural", &lv, "-o", &out, "--outputs", "x1,x2"]);
+    let report = read_json(&out);
+    let all = report["parameters"].as_object().unwrap();
+    assert!(all.values().all(|p| p["identifiable"] == true), "{all:?}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes() {
+    let dir = Dir::new();
+    let out = dir.path("report.json");
+    let m = model("mm-kcat-etot.json");
+    run_ok(BIN, &["structural", &m, "-o", &out, "--seed", "7"]);
+    let first = std::fs::read(&out).unwrap();
+    run_ok(BIN, &["structural", &m, "-o", &out, "--seed", "7"]);
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+}
+
+#[test]
+fn bad_inputs_exit_2_name_the_field_and_leave_nothing() {
+    let bad = testdata().join("identifiability/bad");
+    let cases = bad_cases(&bad.join("cases.json"), &bad, &[]);
+    assert!(cases.len() >= 15);
+    check_bad_inputs_of(BIN, &["structural"], &cases, &[]);
+}
+
+#[test]
+fn a_failed_run_never_overwrites_a_good_report() {
+    let dir = Dir::new();
+    let out = dir.path("report.json");
+    let lv = model("lotka-volterra.json");
+    run_ok(BIN, &["structural", &lv, "-o", &out]);
+    let before = std::fs::read(&out).unwrap();
+    let failed = run(BIN, &["structural", &lv, "-o", &out, "--outputs", "nope"]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    assert_eq!(dir.files(), ["report.json"]);
+}
