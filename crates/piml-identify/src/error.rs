@@ -22,6 +22,9 @@ pub enum Error {
         #[source]
         source: piml_ode::Error,
     },
+    /// A data or fit file could not be read.
+    #[error(transparent)]
+    Io(#[from] piml_io::Error),
     /// A numerical result that cannot be trusted (a Fisher information that
     /// is not finite).
     #[error("{0}")]
@@ -34,6 +37,7 @@ impl Error {
         match self {
             Error::Input(_) | Error::NotRational { .. } | Error::Singular(_) => true,
             Error::Solver { source, .. } => source.is_input_error(),
+            Error::Io(e) => e.is_input_error(),
             Error::Numerical(_) => false,
         }
     }

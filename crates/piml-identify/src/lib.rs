@@ -5,12 +5,15 @@
 //! Taylor coefficients at a random point, computed over Z/pZ — with the
 //! identifiable products and sums of the unknowns that are not identifiable
 //! themselves. The model's equations are read through its expression AST
-//! ([`System`]).
+//! ([`System`]). [`fisher_information`] answers at a fit: the Fisher
+//! information from forward sensitivities, its eigen-directions (stiff and
+//! sloppy), Cramér–Rao standard errors and correlations.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod combinations;
 mod error;
 mod field;
+mod fim;
 mod matrix;
 mod program;
 mod report;
@@ -21,6 +24,10 @@ mod system;
 pub use combinations::{Combination, CombinationKind};
 pub use error::Error;
 pub use field::P as PRIME;
-pub use report::structural_report;
+pub use fim::{
+    Data, Fisher, Measurement, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, apply_fit,
+    fisher_information, read_data,
+};
+pub use report::{fim_report, structural_report};
 pub use structural::{OrderRule, Structural, Verdict, structural};
-pub use system::{Initial, Question, System, Unknown, UnknownKind};
+pub use system::{Initial, Question, System, Unknown, UnknownKind, estimated_parameters};

@@ -1,10 +1,13 @@
-//! The structural report as JSON (DESIGN.md: every unknown under
+//! The reports as JSON (DESIGN.md: every unknown under
 //! `"parameters": {"<name>": {"identifiable": …}}`, combinations as expression strings).
 
 use serde_json::{Map, Value, json};
 
+use piml_model::Scale;
+
 use crate::combinations::CombinationKind;
 use crate::field::P;
+use crate::fim::{Fisher, NULL_FRACTION, SLOPPY_FRACTION, SigmaSource};
 use crate::structural::{OrderRule, Structural};
 use crate::system::{Initial, System, UnknownKind};
 
@@ -102,5 +105,106 @@ pub fn structural_report(system: &System, result: &Structural) -> Value {
         "order_rule": order_rule,
         "prime": P.to_string(),
         "error_probability_bound": result.error_bound,
+    })
+}
+
+/// The body of a Fisher-information report (the tool adds the envelope).
+pub fn fim_report(fisher: &Fisher) -> Value {
+    let z = 1.959_963_984_540_054; // the 97.5% normal quantile
+    let mut parameters = Map::new();
+    for (j, name) in fisher.names.iter().enumerate() {
+        let value = fisher.values[j];
+        let (scale, ci95) = match (fisher.scales[j], fisher.stderr[j]) {
+            (Scale::Log, Some(se)) => (
+                "log",
+                json!([value * (-z * se).exp(), value * (z * se).exp()]),
+            ),
+            (Scale::Lin, Some(se)) => ("lin", json!([value - z * se, value + z * se])),
+            (Scale::Log, None) => ("log", Value::Null),
+            (Scale::Lin, None) => ("lin", Value::Null),
+        };
+        parameters.insert(
+            name.clone(),
+            json!({
+                "identifiable": fisher.identifiable[j],
+                "value": value,
+                "scale": scale,
+                "stderr": fisher.stderr[j],
+                "ci95": ci95,
+            }),
+        );
+    }
+    let largest = fisher.eigenvalues.first().copied().unwrap_or(0.0);
+    let eigen: Vec<Value> = fisher
+        .eigenvalues
+        .iter()
+        .zip(&fisher.eigenvectors)
+        .map(|(&l, v)| {
+            let vector: Map<String, Value> = fisher
+                .names
+                .iter()
+                .zip(v)
+                .map(|(n, c)| (n.clone(), (*c).into()))
+                .collect();
+            json!({
+                "eigenvalue": l,
+                "relative": if largest > 0.0 { l / largest } else { 0.0 },
+                "null": l <= largest.max(0.0) * NULL_FRACTION,
+                "sloppy": l <= largest.max(0.0) * SLOPPY_FRACTION,
+                "vector": vector,
+            })
+        })
+        .collect();
+    let correlations: Map<String, Value> = fisher
+        .names
+        .iter()
+        .zip(&fisher.correlations)
+        .map(|(a, row)| {
+            let row: Map<String, Value> = fisher
+                .names
+                .iter()
+                .zip(row)
+                .map(|(b, r)| (b.clone(), json!(r)))
+                .collect();
+            (a.clone(), Value::Object(row))
+        })
+        .collect();
+    let noise: Map<String, Value> = fisher
+        .noise
+        .iter()
+        .map(|n| {
+            let source = match n.source {
+                SigmaSource::Column => "sigma column of the data",
+                SigmaSource::Model => "the model's noise",
+                SigmaSource::Residuals => "estimated from the residuals: RSS/(n - p)",
+            };
+            (
+                n.observable.clone(),
+                json!({"kind": n.kind.name(), "sigma": n.sigma, "source": source, "points": n.points}),
+            )
+        })
+        .collect();
+    let smallest = fisher.eigenvalues.last().copied().unwrap_or(0.0);
+    let matrix: Vec<Vec<f64>> = (0..fisher.names.len())
+        .map(|a| {
+            (0..fisher.names.len())
+                .map(|b| fisher.matrix[(a, b)])
+                .collect()
+        })
+        .collect();
+    json!({
+        "method": "Fisher information of the estimated parameters at the given values, from forward \
+                   sensitivities of the kinetic equations, in each parameter's optimisation scale \
+                   (log for parameters with positive bounds)",
+        "local": true,
+        "points": fisher.points,
+        "noise": noise,
+        "parameters": parameters,
+        "eigen": eigen,
+        "condition_number": if smallest > 0.0 { Some(largest / smallest) } else { None },
+        "null_fraction": NULL_FRACTION,
+        "sloppy_fraction": SLOPPY_FRACTION,
+        "correlations": correlations,
+        "fisher_information": matrix,
     })
 }

@@ -102,33 +102,18 @@ impl System {
         let known_initial = known_species(model, &question.known_initial)?;
 
         let f = model.reaction_terms();
-        let used_in_equations = |name: &str| {
-            f.iter()
-                .chain(outputs.iter().map(|(_, e)| e))
-                .any(|e| e.mentions(name))
-                || model.species.iter().any(|s| s.initial.mentions(name))
-        };
-        let marked = model.parameters.iter().any(|p| p.estimate);
-        let mut noise_parameters = Vec::new();
-        let mut unknowns = Vec::new();
-        for p in &model.parameters {
-            if marked && !p.estimate {
-                continue;
-            }
-            let sets_noise = model.observables.iter().any(|o| {
-                o.noise
-                    .as_ref()
-                    .is_some_and(|n| n.sigma == Some(Sigma::Parameter(p.name.clone())))
-            });
-            if sets_noise && !used_in_equations(&p.name) {
-                noise_parameters.push(p.name.clone());
-                continue;
-            }
-            unknowns.push(Unknown {
-                name: p.name.clone(),
+        let (estimated, noise_only) = estimated_parameters(model);
+        let noise_parameters: Vec<String> = noise_only
+            .iter()
+            .map(|&j| model.parameters[j].name.clone())
+            .collect();
+        let mut unknowns: Vec<Unknown> = estimated
+            .iter()
+            .map(|&j| Unknown {
+                name: model.parameters[j].name.clone(),
                 kind: UnknownKind::Parameter,
-            });
-        }
+            })
+            .collect();
         let is_unknown_parameter = |name: &str| unknowns.iter().any(|u| u.name == name);
 
         let mut initial = Vec::new();
@@ -261,6 +246,37 @@ impl System {
     pub(crate) fn n_coordinates(&self) -> usize {
         self.species.len() + self.theta.len()
     }
+}
+
+/// The parameters in question: those marked `estimate` (every parameter
+/// when none is), as indices into the model's parameters — first those that
+/// enter the equations, observables or initial values, then those that only
+/// set an observable's noise (which say nothing about the dynamics).
+pub fn estimated_parameters(model: &Model) -> (Vec<usize>, Vec<usize>) {
+    let f = model.reaction_terms();
+    let marked = model.parameters.iter().any(|p| p.estimate);
+    let (mut estimated, mut noise_only) = (Vec::new(), Vec::new());
+    for (j, p) in model.parameters.iter().enumerate() {
+        if marked && !p.estimate {
+            continue;
+        }
+        let in_equations = f
+            .iter()
+            .chain(model.observables.iter().map(|o| &o.expr))
+            .chain(model.species.iter().map(|s| &s.initial))
+            .any(|e| e.mentions(&p.name));
+        let sets_noise = model.observables.iter().any(|o| {
+            o.noise
+                .as_ref()
+                .is_some_and(|n| n.sigma == Some(Sigma::Parameter(p.name.clone())))
+        });
+        if sets_noise && !in_equations {
+            noise_only.push(j);
+        } else {
+            estimated.push(j);
+        }
+    }
+    (estimated, noise_only)
 }
 
 /// The field that holds species `i`'s equation: `rates.S`, or the first

@@ -1,6 +1,7 @@
 //! `identifiability`: which parameters of a model can the data determine,
 //! before any data exist (structural) and at a fit (Fisher information).
 
+mod fim;
 mod structural;
 
 use std::process::ExitCode;
@@ -15,7 +16,10 @@ Examples:
 
   # The same with the predator's initial value known: now everything is
   identifiability structural testdata/identifiability/lotka-volterra.json -o lv.json \\
-      --known-initial x2";
+      --known-initial x2
+
+  # The Fisher information of Michaelis–Menten data at fitted values
+  identifiability fim testdata/mm-reduced.json --data mm.csv --fit fit.json -o fim.json";
 
 /// Which parameters of a model can the data determine? `structural` answers
 /// before any data exist, exactly; `fim` at a fit, from the Fisher information.
@@ -29,10 +33,12 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     Structural(structural::Args),
+    Fim(fim::Args),
 }
 
 fn main() -> ExitCode {
     main_with(|| match Args::parse().command {
         Command::Structural(args) => structural::run(args),
+        Command::Fim(args) => fim::run(args),
     })
 }

@@ -117,3 +117,54 @@ fn a_failed_run_never_overwrites_a_good_report() {
     assert_eq!(std::fs::read(&out).unwrap(), before);
     assert_eq!(dir.files(), ["report.json"]);
 }
+
+#[test]
+fn fim_report_of_michaelis_menten_with_kcat_and_etot() {
+    let dir = Dir::new();
+    let (out, fit) = (dir.path("fim.json"), dir.path("fit.json"));
+    std::fs::write(
+        &fit,
+        r#"{"parameters": {"kcat": {"estimate": 20}, "Etot": {"estimate": 0.05}}}"#,
+    )
+    .unwrap();
+    let data = model("mm-data.csv");
+    run_ok(
+        BIN,
+        &[
+            "fim",
+            &model("mm-kcat-etot.json"),
+            "--data",
+            &data,
+            "--fit",
+            &fit,
+            "-o",
+            &out,
+        ],
+    );
+    let report = read_json(&out);
+    let p = &report["parameters"];
+    assert_eq!(p["kcat"]["value"], 20.0);
+    assert_eq!(p["Etot"]["value"], 0.05);
+    for (name, identifiable) in [("kcat", false), ("Etot", false), ("Km", true), ("S0", true)] {
+        assert_eq!(p[name]["identifiable"], identifiable, "{name}");
+    }
+    assert!(p["kcat"]["stderr"].is_null());
+    // Wald interval of a log-scaled parameter: value·exp(±1.96·se).
+    let (km, se) = (2.0, p["Km"]["stderr"].as_f64().unwrap());
+    let ci = p["Km"]["ci95"].as_array().unwrap();
+    assert!((ci[0].as_f64().unwrap() - km * (-1.959964 * se).exp()).abs() < 1e-6);
+    let eigen = report["eigen"].as_array().unwrap();
+    assert_eq!(eigen.len(), 4);
+    assert_eq!(eigen[3]["null"], true);
+    assert_eq!(eigen[2]["null"], false);
+    assert_eq!(report["noise"]["S"]["source"], "sigma column of the data");
+    assert_eq!(report["points"], 20);
+}
+
+#[test]
+fn fim_bad_inputs_exit_2_and_leave_nothing() {
+    let bad = testdata().join("identifiability/bad");
+    let cases = bad_cases(&bad.join("fim-cases.json"), &bad, &[("bad", &bad)]);
+    assert!(cases.len() >= 8);
+    check_bad_inputs_of(BIN, &["fim"], &cases, &[]);
+}
