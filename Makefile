@@ -51,6 +51,7 @@ bench: build
 	bash bench/pinn.sh
 	bash bench/fit-pinn.sh
 	bash bench/operator.sh
+	bash bench/identifiability.sh
 	$(MAKE) bench-fit
 
 bench-fit: build

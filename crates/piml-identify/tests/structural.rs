@@ -144,3 +144,100 @@ fn verdicts_agree_across_seeds() {
         assert_eq!(other.combinations, first.combinations);
     }
 }
+
+fn inline(text: &str, question: Question) -> (System, Structural) {
+    let model = Model::from_json_str(text, "inline").unwrap();
+    let system = System::new(&model, &question).unwrap();
+    let result = structural(&system, 5).unwrap();
+    (system, result)
+}
+
+/// HIV with immune response, w and z measured. By hand: xt → μ·xt, yi → μ·yi,
+/// v → ν·v, q → μ·q, c → c/μ², lm → μ·lm, beta → beta/ν, k → k·ν/μ leaves
+/// both outputs unchanged — a two-parameter scaling group — so exactly the
+/// eight unknowns it moves are not identifiable and the rank is 15 − 2.
+#[test]
+fn hiv_model_has_a_two_parameter_scaling_symmetry() {
+    let (system, result) = run("suite/hiv.json", Question::default());
+    for name in ["lm", "beta", "k", "c", "q", "xt(0)", "yi(0)", "v(0)"] {
+        assert!(!verdict(&system, &result, name), "{name}");
+    }
+    for name in ["d", "a", "u", "b", "h", "w(0)", "z(0)"] {
+        assert!(verdict(&system, &result, name), "{name}");
+    }
+    assert_eq!(result.rank, 13);
+    // Every combination found is invariant under the group: μ and ν exponents cancel.
+    let mu = |name: &str| match name {
+        "xt(0)" | "yi(0)" | "q" | "lm" => 1,
+        "c" => -2,
+        "k" => -1,
+        _ => 0,
+    };
+    let nu = |name: &str| match name {
+        "v(0)" | "k" => 1,
+        "beta" => -1,
+        _ => 0,
+    };
+    for c in &result.combinations {
+        assert_eq!(c.kind, CombinationKind::Product);
+        let (m, n) = c.terms.iter().fold((0, 0), |(m, n), &(j, e)| {
+            let name = &system.unknowns[j].name;
+            (m + e * mu(name), n + e * nu(name))
+        });
+        assert_eq!((m, n), (0, 0), "{}", c.expression);
+    }
+    assert_eq!(result.expressed_functions, result.hidden_functions);
+}
+
+/// x' = −k·t·x: x = x(0)·exp(−k t²/2) shows k and x(0); the equations depend
+/// on t, so the order is decided by the margin rule.
+#[test]
+fn time_dependent_equations() {
+    let (_, result) = inline(
+        r#"{"species": {"u": {"initial": 2}},
+            "parameters": {"k": {"value": 1, "estimate": true}},
+            "rates": {"u": "-k*t*u"}}"#,
+        Question::default(),
+    );
+    assert!(result.verdicts.iter().all(|v| v.identifiable));
+    let (_, result) = inline(
+        r#"{"species": {"u": {"initial": 2}},
+            "parameters": {"k": {"value": 1, "estimate": true}, "g": {"value": 1, "estimate": true}},
+            "rates": {"u": "-k*g*t*u"}}"#,
+        Question::default(),
+    );
+    assert_eq!(result.rank, 2);
+    assert!(matches!(
+        result.order_rule,
+        piml_identify::OrderRule::Margin(_)
+    ));
+    let products: Vec<String> = result
+        .combinations
+        .iter()
+        .map(|c| c.expression.to_string())
+        .collect();
+    assert_eq!(products, ["k * g"]);
+}
+
+/// A known initial value of 0 is a fact, not a generic number: x' = −k·x from
+/// x(0) = 0 never moves, so k does not even affect the output.
+#[test]
+fn a_known_zero_start_hides_the_rate() {
+    let text = r#"{"species": {"u": {"initial": 0}},
+        "parameters": {"k": {"value": 1, "estimate": true}},
+        "rates": {"u": "-k*u"}}"#;
+    let (_, unknown_start) = inline(text, Question::default());
+    assert!(unknown_start.verdicts.iter().all(|v| v.identifiable));
+    let known = Question {
+        known_initial: vec!["u".into()],
+        ..Question::default()
+    };
+    let (_, result) = inline(text, known);
+    assert_eq!(
+        result.verdicts,
+        [piml_identify::Verdict {
+            identifiable: false,
+            affects_outputs: false
+        }]
+    );
+}
