@@ -216,9 +216,17 @@ pub struct Fisher {
 }
 
 /// One point's model value and gradient in the optimisation scales.
-struct Predicted {
-    f: f64,
-    gradient: Vec<f64>,
+pub(crate) struct Predicted {
+    pub f: f64,
+    pub gradient: Vec<f64>,
+}
+
+/// The noise of one point: its kind and σ on the noise model's scale (a
+/// `sigma_<name>` column makes it Gaussian with that σ).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PointNoise {
+    pub kind: NoiseKind,
+    pub sigma: f64,
 }
 
 /// Each observable with its derivatives: [h, ∂h/∂y…, ∂h/∂p…] of (y, p, t).
@@ -244,7 +252,7 @@ fn observable_tapes(model: &Model) -> Vec<Tape> {
 }
 
 /// Predictions and gradients of every measurement.
-fn predict(
+pub(crate) fn predict(
     model: &Model,
     estimated: &[usize],
     data: &Data,
@@ -342,7 +350,53 @@ pub fn fisher_information(
     }
     let predicted = predict(model, estimated, data, solver)?;
     let np = estimated.len();
+    let (noise, levels) = noise_levels(model, data, &predicted, np);
     let mut matrix = DMatrix::<f64>::zeros(np, np);
+    for (pr, level) in predicted.iter().zip(&levels) {
+        let s2 = level.sigma * level.sigma;
+        let weight = match level.kind {
+            NoiseKind::Gaussian => 1.0 / s2,
+            NoiseKind::Proportional => (1.0 / s2 + 2.0) / (pr.f * pr.f),
+            NoiseKind::Lognormal => 1.0 / (s2 * pr.f * pr.f),
+        };
+        for a in 0..np {
+            for b in 0..np {
+                matrix[(a, b)] += weight * pr.gradient[a] * pr.gradient[b];
+            }
+        }
+    }
+    if matrix.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Numerical(
+            "the Fisher information is not finite (a model value of 0 under proportional or \
+             lognormal noise, or sensitivities that overflowed)"
+                .into(),
+        ));
+    }
+    Ok(decompose(
+        model,
+        estimated,
+        matrix,
+        noise,
+        data.points.len(),
+    ))
+}
+
+/// Each observable's noise as used, and each point's: a `sigma_<name>`
+/// column (Gaussian, the standard deviation of the value), else the model's
+/// noise, else σ from the residuals at the given values.
+pub(crate) fn noise_levels(
+    model: &Model,
+    data: &Data,
+    predicted: &[Predicted],
+    np: usize,
+) -> (Vec<NoiseUsed>, Vec<PointNoise>) {
+    let mut levels = vec![
+        PointNoise {
+            kind: NoiseKind::Gaussian,
+            sigma: 1.0,
+        };
+        data.points.len()
+    ];
     let mut noise = Vec::new();
     for (o, observable) in model.observables.iter().enumerate() {
         let points: Vec<usize> = (0..data.points.len())
@@ -365,30 +419,21 @@ pub fn fisher_information(
             (true, _) => (None, SigmaSource::Column),
             (false, Some(s)) => (Some(s), SigmaSource::Model),
             (false, None) => (
-                Some(residual_sigma(kind, &points, data, &predicted, np)),
+                Some(residual_sigma(kind, &points, data, predicted, np)),
                 SigmaSource::Residuals,
             ),
         };
         for &k in &points {
-            let (m, pr) = (&data.points[k], &predicted[k]);
-            // A sigma column is the standard deviation of the value itself.
-            let weight = match (m.sigma, kind) {
-                (Some(s), _) => 1.0 / (s * s),
-                (None, NoiseKind::Gaussian) => 1.0 / sigma.map_or(1.0, |s| s * s),
-                (None, NoiseKind::Proportional) => {
-                    let c = sigma.unwrap_or(1.0);
-                    (1.0 / (c * c) + 2.0) / (pr.f * pr.f)
-                }
-                (None, NoiseKind::Lognormal) => {
-                    let s = sigma.unwrap_or(1.0);
-                    1.0 / (s * s * pr.f * pr.f)
-                }
+            levels[k] = match data.points[k].sigma {
+                Some(s) => PointNoise {
+                    kind: NoiseKind::Gaussian,
+                    sigma: s,
+                },
+                None => PointNoise {
+                    kind,
+                    sigma: sigma.unwrap_or(1.0),
+                },
             };
-            for a in 0..np {
-                for b in 0..np {
-                    matrix[(a, b)] += weight * pr.gradient[a] * pr.gradient[b];
-                }
-            }
         }
         noise.push(NoiseUsed {
             observable: observable.name.clone(),
@@ -398,20 +443,7 @@ pub fn fisher_information(
             points: points.len(),
         });
     }
-    if matrix.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Numerical(
-            "the Fisher information is not finite (a model value of 0 under proportional or \
-             lognormal noise, or sensitivities that overflowed)"
-                .into(),
-        ));
-    }
-    Ok(decompose(
-        model,
-        estimated,
-        matrix,
-        noise,
-        data.points.len(),
-    ))
+    (noise, levels)
 }
 
 /// σ² = RSS/(n − p) on the noise model's scale (n − p at least 1).

@@ -7,7 +7,9 @@
 //! themselves. The model's equations are read through its expression AST
 //! ([`System`]). [`fisher_information`] answers at a fit: the Fisher
 //! information from forward sensitivities, its eigen-directions (stiff and
-//! sloppy), Cramér–Rao standard errors and correlations.
+//! sloppy), Cramér–Rao standard errors and correlations. [`profiles`]
+//! computes profile likelihoods with a stand-in Gaussian objective
+//! ([`Objective`]) until piml-fit's exists.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod combinations;
@@ -15,6 +17,7 @@ mod error;
 mod field;
 mod fim;
 mod matrix;
+mod profile;
 mod program;
 mod report;
 mod series;
@@ -28,6 +31,9 @@ pub use fim::{
     Data, Fisher, Measurement, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, apply_fit,
     fisher_information, read_data,
 };
-pub use report::{fim_report, structural_report};
+pub use profile::{
+    Objective, ProfileClass, ProfilePoint, ProfileSummary, THRESHOLD, profiles, summarise,
+};
+pub use report::{fim_report, profile_report, structural_report};
 pub use structural::{OrderRule, Structural, Verdict, structural};
 pub use system::{Initial, Question, System, Unknown, UnknownKind, estimated_parameters};

@@ -8,6 +8,7 @@ use piml_model::Scale;
 use crate::combinations::CombinationKind;
 use crate::field::P;
 use crate::fim::{Fisher, NULL_FRACTION, SLOPPY_FRACTION, SigmaSource};
+use crate::profile::{ProfileClass, ProfilePoint, THRESHOLD, summarise};
 use crate::structural::{OrderRule, Structural};
 use crate::system::{Initial, System, UnknownKind};
 
@@ -206,5 +207,36 @@ pub fn fim_report(fisher: &Fisher) -> Value {
         "sloppy_fraction": SLOPPY_FRACTION,
         "correlations": correlations,
         "fisher_information": matrix,
+    })
+}
+
+/// The body of a profile report: each profiled parameter's class and
+/// profile interval (`names`/`scales`: the estimated parameters).
+pub fn profile_report(names: &[String], scales: &[Scale], points: &[ProfilePoint]) -> Value {
+    let mut parameters = Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let count = points.iter().filter(|p| p.parameter == i).count();
+        if count == 0 {
+            continue;
+        }
+        let s = summarise(points, i, scales[i]);
+        parameters.insert(
+            name.clone(),
+            json!({
+                "identifiable": s.class == ProfileClass::Identifiable,
+                "class": s.class.name(),
+                "estimate": s.estimate,
+                "ci95": s.ci95,
+                "points": count,
+            }),
+        );
+    }
+    json!({
+        "method": "profile likelihood (Raue et al. 2009): each parameter stepped out from the optimum \
+                   with the others re-optimised, up to a rise of -2 log L of 3.84 (95%, one degree of \
+                   freedom) or a bound; Gaussian likelihood, bounded Levenberg-Marquardt",
+        "local": true,
+        "threshold": THRESHOLD,
+        "parameters": parameters,
     })
 }

@@ -36,6 +36,15 @@ pub(crate) struct Args {
     /// Report (JSON); - writes it to stdout
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+    #[command(flatten)]
+    integration: Integration,
+    #[command(flatten)]
+    common: piml_cli::CommonArgs,
+}
+
+/// How the sensitivities are integrated (shared by `fim` and `profile`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Integration {
     /// Integrator of the sensitivities
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
@@ -45,8 +54,20 @@ pub(crate) struct Args {
     /// Absolute tolerance
     #[arg(long, default_value = "1e-12")]
     atol: f64,
-    #[command(flatten)]
-    common: piml_cli::CommonArgs,
+}
+
+/// The solver the integration flags ask for.
+pub(crate) fn solver(integration: &Integration) -> Result<OdeSolver> {
+    let method = match integration.method {
+        MethodArg::Auto => Method::Auto,
+        MethodArg::Explicit => Method::Explicit,
+        MethodArg::Stiff => Method::Bdf,
+    };
+    OdeSolver::new(method)
+        .rtol(integration.rtol)
+        .atol(integration.atol)
+        .build()
+        .context("solver options")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
@@ -73,16 +94,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             data.ignored_columns.join(", ")
         ));
     }
-    let method = match args.method {
-        MethodArg::Auto => Method::Auto,
-        MethodArg::Explicit => Method::Explicit,
-        MethodArg::Stiff => Method::Bdf,
-    };
-    let solver = OdeSolver::new(method)
-        .rtol(args.rtol)
-        .atol(args.atol)
-        .build()
-        .context("solver options")?;
+    let solver = solver(&args.integration)?;
     let (estimated, _) = estimated_parameters(&model);
     let fisher = fisher_information(&model, &estimated, &data, &solver)?;
     let provenance = Provenance::from_env("identifiability", None);

@@ -2,6 +2,7 @@
 //! before any data exist (structural) and at a fit (Fisher information).
 
 mod fim;
+mod profile;
 mod structural;
 
 use std::process::ExitCode;
@@ -22,7 +23,8 @@ Examples:
   identifiability fim testdata/mm-reduced.json --data mm.csv --fit fit.json -o fim.json";
 
 /// Which parameters of a model can the data determine? `structural` answers
-/// before any data exist, exactly; `fim` at a fit, from the Fisher information.
+/// before any data exist, exactly; `fim` at a fit, from the Fisher information;
+/// `profile` from profile likelihoods (`merge` joins sharded profiles).
 #[derive(Debug, Parser)]
 #[command(name = "identifiability", version, after_help = EXAMPLE)]
 struct Args {
@@ -34,11 +36,15 @@ struct Args {
 enum Command {
     Structural(structural::Args),
     Fim(fim::Args),
+    Profile(profile::Args),
+    Merge(profile::MergeArgs),
 }
 
 fn main() -> ExitCode {
     main_with(|| match Args::parse().command {
         Command::Structural(args) => structural::run(args),
         Command::Fim(args) => fim::run(args),
+        Command::Profile(args) => profile::run(args),
+        Command::Merge(args) => profile::merge(args),
     })
 }

@@ -168,3 +168,88 @@ fn fim_bad_inputs_exit_2_and_leave_nothing() {
     assert!(cases.len() >= 8);
     check_bad_inputs_of(BIN, &["fim"], &cases, &[]);
 }
+
+/// Every column of a table, as text, for comparing tables whose metadata differ.
+fn columns(path: &str) -> Vec<(String, String)> {
+    let table = piml_io::read_table(Path::new(path)).unwrap();
+    table
+        .columns()
+        .map(|(name, column)| (name.to_string(), format!("{column:?}")))
+        .collect()
+}
+
+#[test]
+fn sharded_profiles_merge_to_the_unsharded_run() {
+    let dir = Dir::new();
+    let m = model("mm-reduced.json");
+    let data = model("mm-data.csv");
+    let profile = |out: &str, report: &str, extra: &[&str]| {
+        let mut args = vec![
+            "profile", &m, "--data", &data, "-o", out, "--report", report, "-q",
+        ];
+        args.extend_from_slice(extra);
+        run_ok(BIN, &args);
+    };
+    let (whole, whole_report) = (dir.path("whole.parquet"), dir.path("whole.json"));
+    profile(&whole, &whole_report, &[]);
+    let shards: Vec<String> = (0..2)
+        .map(|i| dir.path(&format!("shard-{i}.parquet")))
+        .collect();
+    for (i, shard) in shards.iter().enumerate() {
+        let spec = format!("{i}/2");
+        profile(
+            shard,
+            &dir.path(&format!("shard-{i}.json")),
+            &["--shard", &spec],
+        );
+    }
+    let (merged, merged_report) = (dir.path("merged.parquet"), dir.path("merged.json"));
+    run_ok(
+        BIN,
+        &[
+            "merge",
+            &shards[0],
+            &shards[1],
+            "-o",
+            &merged,
+            "--report",
+            &merged_report,
+        ],
+    );
+    assert_eq!(columns(&merged), columns(&whole));
+    let (a, b) = (read_json(&merged_report), read_json(&whole_report));
+    assert_eq!(a["parameters"], b["parameters"]);
+    // The reduced Michaelis–Menten model and its data determine all three.
+    for name in ["Vmax", "Km", "S0"] {
+        assert_eq!(b["parameters"][name]["class"], "identifiable", "{name}");
+    }
+
+    let (one, one_report) = (dir.path("km.parquet"), dir.path("km.json"));
+    profile(&one, &one_report, &["--param", "Km"]);
+    let report = read_json(&one_report);
+    assert_eq!(report["parameters"].as_object().unwrap().len(), 1);
+    assert_eq!(report["parameters"]["Km"], b["parameters"]["Km"]);
+}
+
+#[test]
+fn profile_bad_inputs_exit_2() {
+    let dir = Dir::new();
+    let (out, report) = (dir.path("p.parquet"), dir.path("r.json"));
+    let m = model("mm-reduced.json");
+    let data = model("mm-data.csv");
+    let bad = run(
+        BIN,
+        &[
+            "profile", &m, "--data", &data, "-o", &out, "--report", &report, "--param", "Kmm",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--param: 'Kmm' is not an estimated parameter (did you mean 'Km'?)"),
+        "{stderr}"
+    );
+    let not_a_profile = run(BIN, &["merge", &data, "-o", &out, "--report", &report]);
+    assert_eq!(not_a_profile.status.code(), Some(2));
+    assert!(dir.files().is_empty());
+}
