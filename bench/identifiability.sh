@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Structural identifiability benchmark: wall time of `identifiability
-# structural` on a suite of standard models from the identifiability
-# literature (epidemic, oscillator, pharmacokinetic, signalling) and on the
-# acceptance models, beside the published times of StructuralIdentifiability.jl.
+# Identifiability benchmark: wall time of `identifiability structural` on a
+# suite of standard models from the identifiability literature (epidemic,
+# oscillator, pharmacokinetic, signalling) and on the acceptance models,
+# beside the published times of StructuralIdentifiability.jl; and of
+# `identifiability profile` on 1 and 2 threads.
 # Writes the identifiability section of docs/BENCHMARKS.md.
 #
 #   bash bench/identifiability.sh            (after `make build`)
@@ -44,6 +45,16 @@ for model in testdata/identifiability/suite/*.json testdata/identifiability/*.js
         -- "$tool" structural "$model" -o "$reports/timed.json" --quiet >>"$results"
 done
 rm -f "$reports/timed.json"
+
+# Profile likelihoods of the four parameters of the kcat·Etot model on 1 and 2 threads.
+for threads in 1 2; do
+    say "profile, $threads thread(s)"
+    "$PY" bench/time_command.py --runs "$RUNS" --problem "mm-kcat-etot (4 profiles, 20 points)" \
+        --solver "piml-profile --threads $threads" -- "$tool" profile testdata/identifiability/mm-kcat-etot.json \
+        --data testdata/identifiability/mm-data.csv -o "$reports/profile.parquet" \
+        --report "$reports/profile-report.json" --threads "$threads" --quiet >>"$results"
+done
+rm -f "$reports/profile.parquet" "$reports/profile-report.json"
 
 "$PY" bench/report_identifiability.py "$results" --reports "$reports" --out "$REPORT" \
     --command "bash bench/identifiability.sh"

@@ -23,6 +23,8 @@ TARGET_SECONDS = 0.1
 
 
 def fmt_time(s):
+    if s >= 1.0:
+        return f"{s:.2f} s"
     return f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.0f} µs"
 
 
@@ -32,13 +34,16 @@ def model_facts(path):
     return len(model.get("species", {}))
 
 
-def section(rows, reports, command, date):
+def section(all_rows, reports, command, date):
+    rows = [r for r in all_rows if r["solver"] == "piml-structural"]
+    profile_rows = [r for r in all_rows if r["solver"].startswith("piml-profile")]
     start = next((r for r in rows if r["problem"].startswith("(process start")), None)
     lines = [
         BEGIN,
         "## Structural identifiability: time per model",
         "",
-        f"Measured {date} on {machine()}, piml at commit {git_commit() or 'unknown'}.",
+        f"Measured {date} on {machine()}, piml at commit {git_commit() or 'unknown'}"
+        f" (load average {os.getloadavg()[0]:.1f} when the report was written: the machine is shared, read times as upper bounds).",
         f"Reproduce with `{command}`.",
         "",
         "Median wall time of the whole `identifiability structural MODEL -o REPORT` process (read the model, "
@@ -72,6 +77,19 @@ def section(rows, reports, command, date):
             f"| {name} | {states} | {rep['unknowns']} | {rep['rank']} | {rep['taylor_orders']} | "
             f"{len(bad)} | {fmt_time(r['seconds'])} | {beyond} | {ok} |"
         )
+    if profile_rows:
+        lines += [
+            "",
+            "### Profile likelihoods: 1 and 2 threads",
+            "",
+            "Median wall time of `identifiability profile` (fit, then every estimated parameter's profile, "
+            "parameters in parallel) on the kcat·Etot Michaelis–Menten model and testdata/identifiability/mm-data.csv.",
+            "",
+            "| problem | command | time |",
+            "|---|---|---:|",
+        ]
+        for r in profile_rows:
+            lines.append(f"| {r['problem']} | {r['solver']} | {fmt_time(r['seconds'])} |")
     lines += ["", END, ""]
     return "\n".join(lines)
 
