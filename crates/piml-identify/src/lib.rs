@@ -26,7 +26,6 @@ mod system;
 
 pub use combinations::{Combination, CombinationKind};
 pub use error::Error;
-pub use field::P as PRIME;
 pub use fim::{
     Data, Fisher, Measurement, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, apply_fit,
     fisher_information, read_data,

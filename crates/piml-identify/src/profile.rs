@@ -98,13 +98,6 @@ impl<'a> Objective<'a> {
         })
     }
 
-    pub fn names(&self) -> Vec<String> {
-        self.estimated
-            .iter()
-            .map(|&j| self.model.parameters[j].name.clone())
-            .collect()
-    }
-
     fn scale(&self, i: usize) -> Scale {
         self.model.parameters[self.estimated[i]].scale
     }
@@ -154,11 +147,6 @@ impl<'a> Objective<'a> {
             }
         }
         Ok((r, jac))
-    }
-
-    /// −2 log L (up to a constant) at `x`.
-    pub fn value(&self, x: &[f64]) -> Result<f64, Error> {
-        Ok(self.residuals(x)?.0.norm_squared())
     }
 
     /// Minimises over every coordinate but `fixed`, from `x`, within the

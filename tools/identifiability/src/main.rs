@@ -20,7 +20,12 @@ Examples:
       --known-initial x2
 
   # The Fisher information of Michaelis–Menten data at fitted values
-  identifiability fim testdata/mm-reduced.json --data mm.csv --fit fit.json -o fim.json";
+  identifiability fim testdata/mm-reduced.json --data mm.csv --fit fit.json -o fim.json
+
+  # Profile likelihoods of every estimated parameter, one per Slurm array task, then merged
+  identifiability profile model.json --data mm.csv -o p-$SLURM_ARRAY_TASK_ID.parquet \
+      --report r-$SLURM_ARRAY_TASK_ID.json
+  identifiability merge p-*.parquet -o profiles.parquet --report profiles.json";
 
 /// Which parameters of a model can the data determine? `structural` answers
 /// before any data exist, exactly; `fim` at a fit, from the Fisher information;
