@@ -6,7 +6,7 @@ VENV ?= $(CURDIR)/venv
 PYTHON := $(VENV)/bin/python
 RELEASE := target/release
 
-.PHONY: help build test test-rust test-interop demo bench bench-fit venv-test clean lint
+.PHONY: help build test test-rust test-interop demo bench bench-fit venv-test clean lint completions
 
 help:
 	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
@@ -56,6 +56,18 @@ bench: build
 
 bench-fit: build
 	bash bench/fit.sh
+
+# Man pages and bash/zsh/fish completions of every tool, from their clap definitions.
+TOOLS := simulate sample-collocation nondim fit-kinetics fit-pinn fit-operator identifiability
+completions: build
+	mkdir -p target/man target/completions/bash target/completions/zsh target/completions/fish
+	for t in $(TOOLS); do \
+	    $(RELEASE)/$$t --man > target/man/$$t.1; \
+	    $(RELEASE)/$$t --completions bash > target/completions/bash/$$t; \
+	    $(RELEASE)/$$t --completions zsh > target/completions/zsh/_$$t; \
+	    $(RELEASE)/$$t --completions fish > target/completions/fish/$$t.fish; \
+	done
+	@echo "man pages in target/man, completions in target/completions"
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -3,12 +3,14 @@
 //! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
 
 mod common;
+mod docs;
 mod exit;
 mod progress;
 mod shard;
 mod times;
 
 pub use common::CommonArgs;
+pub use docs::main_parsed;
 pub use exit::{main_with, warn};
 pub use progress::Progress;
 pub use shard::Shard;

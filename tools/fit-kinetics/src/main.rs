@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use piml_cli::{CommonArgs, Progress, main_with, warn};
+use piml_cli::{CommonArgs, Progress, warn};
 use piml_fit::{Problem, StartResult, run_starts, start_points};
 use piml_io::{Provenance, read_table, write_json, write_table};
 
@@ -99,12 +99,9 @@ struct MergeArgs {
 }
 
 fn main() -> ExitCode {
-    main_with(|| {
-        let args = Args::parse();
-        match args.merge {
-            Some(MergeCommand::Merge(m)) => merge(m),
-            None => fit(args),
-        }
+    piml_cli::main_parsed(|args: Args| match args.merge {
+        Some(MergeCommand::Merge(m)) => merge(m),
+        None => fit(args),
     })
 }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use piml_cli::{CommonArgs, Progress, main_with};
+use piml_cli::{CommonArgs, Progress};
 use piml_fno::{Config, Dataset, Fno, Modes, Settings, Transforms};
 use piml_io::{Provenance, Table, read_table, write_json, write_table};
 use serde_json::{Value, json};
@@ -138,7 +138,7 @@ struct Eval {
 }
 
 fn main() -> ExitCode {
-    main_with(|| match Args::parse().command {
+    piml_cli::main_parsed(|args: Args| match args.command {
         Command::Train(a) => train(a),
         Command::Predict(a) => predict(a),
         Command::Eval(a) => eval(a),

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use piml_cli::{CommonArgs, Progress, main_with};
+use piml_cli::{CommonArgs, Progress};
 use piml_nn::{Activation, Architecture, Mlp, Schedule};
 use piml_pinn::{
     Ending, Error, HistoryRow, InitialFrom, Monitor, Phase, Problem, Resample, Settings, Trainer,
@@ -135,7 +135,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    main_with(|| run(Args::parse()))
+    piml_cli::main_parsed(run)
 }
 
 fn run(args: Args) -> Result<()> {

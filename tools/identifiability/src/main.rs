@@ -8,7 +8,6 @@ mod structural;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use piml_cli::main_with;
 
 const EXAMPLE: &str = "\
 Examples:
@@ -46,7 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    main_with(|| match Args::parse().command {
+    piml_cli::main_parsed(|args: Args| match args.command {
         Command::Structural(args) => structural::run(args),
         Command::Fim(args) => fim::run(args),
         Command::Profile(args) => profile::run(args),

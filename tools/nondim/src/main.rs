@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use piml_cli::{CommonArgs, main_with, warn};
+use piml_cli::{CommonArgs, warn};
 use piml_io::{META_MODEL, Provenance, read_table, write_json, write_table};
 use piml_model::{Expr, Model};
 
@@ -71,16 +71,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    main_with(|| {
-        let args = Args::parse();
-        match args.command {
-            Some(Command::Restore {
-                table,
-                output,
-                model,
-            }) => restore(&table, &output, model.as_deref()),
-            None => run(args),
-        }
+    piml_cli::main_parsed(|args: Args| match args.command {
+        Some(Command::Restore {
+            table,
+            output,
+            model,
+        }) => restore(&table, &output, model.as_deref()),
+        None => run(args),
     })
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
-use piml_cli::{CommonArgs, main_with, warn};
+use piml_cli::{CommonArgs, warn};
 use piml_io::{Provenance, Table, read_table, write_json, write_table};
 use piml_sampling::{Domain, Method, PointSet, Set, adaptive, centred_l2_discrepancy};
 use rand::SeedableRng;
@@ -104,7 +104,7 @@ fn stream(seed: u64, set: Set) -> ChaCha8Rng {
 }
 
 fn main() -> ExitCode {
-    main_with(|| run(Args::parse()))
+    piml_cli::main_parsed(run)
 }
 
 fn run(args: Args) -> Result<()> {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
-use piml_cli::{CommonArgs, Progress, main_with, parse_times, warn};
+use piml_cli::{CommonArgs, Progress, parse_times, warn};
 use piml_io::{Provenance, write_json, write_table};
 use piml_ode::{Method, OdeSolver, Stats};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
@@ -132,7 +132,7 @@ pub(crate) enum MethodArg {
 }
 
 fn main() -> ExitCode {
-    main_with(|| run(Args::parse()))
+    piml_cli::main_parsed(run)
 }
 
 fn run(args: Args) -> Result<()> {

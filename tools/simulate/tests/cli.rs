@@ -548,3 +548,21 @@ fn random_initial_fields_differ_by_member_and_follow_the_seed() {
         "4 modes of amplitude ≤ 0.1"
     );
 }
+
+#[test]
+fn man_page_and_shell_completions_come_from_the_flags() {
+    let man = piml_testkit::run_ok(BIN, &["--man"]);
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(page.contains(".TH simulate 1"), "{page}");
+    assert!(
+        page.contains("random\\-initial"),
+        "the man page lists the flags"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = piml_testkit::run_ok(BIN, &["--completions", shell]);
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("--random-initial"), "{shell}: {script}");
+    }
+    let bad = piml_testkit::run(BIN, &["--completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
