@@ -6,11 +6,12 @@ VENV ?= $(CURDIR)/venv
 PYTHON := $(VENV)/bin/python
 RELEASE := target/release
 
-.PHONY: help build test test-rust test-interop demo bench bench-fit venv-test clean lint completions
+.PHONY: help build test test-rust test-interop test-slurm demo bench bench-fit venv-test clean lint completions
 
 help:
 	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
 	@echo "make test    every test: Rust unit, science and CLI tests, then pyarrow/DuckDB interop"
+	@echo "make test-slurm   fit-kinetics shards as a job array on a one-node Slurm cluster (root: installs Slurm; CI runs it)"
 	@echo "make bench   side-by-side benchmarks against scipy, CVODE, py-pde and PyTorch (writes docs/BENCHMARKS.md)"
 	@echo "make bench-fit   fit-kinetics against scipy least_squares only (the fit section of docs/BENCHMARKS.md)"
 	@echo "make build   release binaries in target/release"
@@ -32,6 +33,12 @@ venv-test:
 test-interop: venv-test
 	$(CARGO) build --workspace --bins
 	PYTHON=$(PYTHON) BIN=target/debug bash tests/interop.sh
+
+# Installs Debian's Slurm and MUNGE if missing (root), starts a one-node
+# cluster under a temporary folder and stops it again; see tests/slurm.sh.
+test-slurm: venv-test
+	$(CARGO) build -p fit-kinetics -p identifiability -p simulate
+	PYTHON=$(PYTHON) BIN=target/debug bash tests/slurm.sh
 
 demo: build
 	@mkdir -p demo
