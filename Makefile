@@ -36,8 +36,10 @@ test-interop: venv-test
 
 # Installs Debian's Slurm and MUNGE if missing (root), starts a one-node
 # cluster under a temporary folder and stops it again; see tests/slurm.sh.
+# The same build as test-interop's (no rebuild after `make test`: building a
+# few packages alone would unify features differently and rebuild dependencies).
 test-slurm: venv-test
-	$(CARGO) build -p fit-kinetics -p identifiability -p simulate
+	$(CARGO) build --workspace --bins
 	PYTHON=$(PYTHON) BIN=target/debug bash tests/slurm.sh
 
 demo: build

@@ -54,6 +54,8 @@ export PYTHON # for simulate-merge.sbatch
 
 tmp=$(mktemp -d /tmp/piml-slurm.XXXXXX)
 pids=()
+passed=0
+failed=0
 # Job steps run in slurmstepd processes that slurmd detaches; those that were
 # not there before the test must be gone after it.
 steps_before=" $(pgrep -x slurmstepd | tr '\n' ' ' || true) "
@@ -79,17 +81,22 @@ cleanup() {
     # Every daemon was started with a path under $tmp on its command line.
     left="$(pgrep -f -- "$tmp" || true) $(new_steps)"
     if [ -n "${left// /}" ]; then
-        echo "slurm test: FAILED: still running after cleanup: $left" >&2
-        rc=1
+        echo "FAILED: still running after cleanup: $left" >&2
+        failed=$((failed + 1))
     else
-        echo "slurm test: munged, slurmctld, slurmd (pids ${pids[*]}) stopped; pgrep finds none left"
+        echo "ok: munged, slurmctld, slurmd (pids ${pids[*]}) stopped; pgrep finds none of them left"
+        passed=$((passed + 1))
     fi
+    # A failure before the checks (a daemon that did not start) counts as one.
+    [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
     if [ "$rc" -ne 0 ]; then
         for log in "$tmp"/*.log "$tmp"/munge/*.log "$tmp"/jobs/*.out; do
             [ -f "$log" ] && { echo "== $log =="; tail -n 30 "$log"; } >&2
         done
     fi
     rm -rf "$tmp"
+    echo "slurm: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ] || exit 1
     exit "$rc"
 }
 trap cleanup EXIT
@@ -138,6 +145,7 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 NodeName=piml NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=piml Default=YES MaxTime=INFINITE State=UP
@@ -158,8 +166,6 @@ done
 [ "$state" = idle ] || { echo "slurm test: the node is '$state', not idle, after 60 s" >&2; exit 1; }
 echo "== one-node Slurm $(sinfo -V | cut -d' ' -f2) up on 127.0.0.1:$port after $((SECONDS - started)) s =="
 
-passed=0
-failed=0
 check() { # check NAME COMMAND...: counts and reports one check
     local name=$1
     shift
@@ -249,5 +255,4 @@ check "sbatch --wait simulate-merge.sbatch" \
     sbatch "${sbatch_args[@]}" pipelines/hpc/simulate-merge.sbatch
 check "concatenated ensemble equals the unsharded run" same_tables "$tmp/ens-whole.parquet" "$ENSEMBLE"
 
-echo "slurm: $passed passed, $failed failed (in $((SECONDS - started)) s)"
-[ "$failed" -eq 0 ]
+echo "slurm test: jobs done $((SECONDS - started)) s after the start; stopping the daemons"
