@@ -6,6 +6,7 @@
 //! uses piml-nn's Adam with rayon across the samples of a batch and a fixed reduction order.
 
 mod error;
+mod gemm;
 mod model;
 mod spectral;
 mod train;

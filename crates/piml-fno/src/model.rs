@@ -2,7 +2,7 @@
 //! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
 //! forward pass of one sample and its hand-written reverse pass.
 
-use piml_nn::{MatRef, gemm};
+use crate::gemm::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;

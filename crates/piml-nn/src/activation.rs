@@ -58,30 +58,35 @@ impl Activation {
         }
     }
 
-    /// Fills `out[j][i]` with the j-th derivative of σ at `x[i]` (j = 0..3).
+    /// Fills `out[j][c·ld + r]` with the j-th derivative of σ at `x[c·ld + r] + bias[r]`
+    /// (j = 0..3), for the columns c of `x` (ld = `bias.len()`).
     #[inline(always)]
-    pub(crate) fn eval(self, x: &[f64], out: [&mut [f64]; 4]) {
+    pub(crate) fn eval(self, x: &[f64], bias: &[f64], out: [&mut [f64]; 4]) {
         match self {
-            Activation::Tanh => fill(x, out, tanh_derivatives),
-            Activation::Sin => fill(x, out, sin_derivatives),
-            Activation::Silu => fill(x, out, silu_derivatives),
-            Activation::Gelu => fill(x, out, gelu_derivatives),
+            Activation::Tanh => fill(x, bias, out, tanh_derivatives),
+            Activation::Sin => fill(x, bias, out, sin_derivatives),
+            Activation::Silu => fill(x, bias, out, silu_derivatives),
+            Activation::Gelu => fill(x, bias, out, gelu_derivatives),
         }
     }
 }
 
 /// One loop per activation, so that the compiler can vectorise it.
 #[inline(always)]
-fn fill(x: &[f64], out: [&mut [f64]; 4], f: impl Fn(f64) -> [f64; 4]) {
+fn fill(x: &[f64], bias: &[f64], out: [&mut [f64]; 4], f: impl Fn(f64) -> [f64; 4]) {
     let [s0, s1, s2, s3] = out;
-    let n = x.len();
-    let (s0, s1, s2, s3) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]);
-    for i in 0..n {
-        let [a, b, c, d] = f(x[i]);
-        s0[i] = a;
-        s1[i] = b;
-        s2[i] = c;
-        s3[i] = d;
+    let ld = bias.len();
+    for (c, xc) in x.chunks_exact(ld).enumerate() {
+        let cols = c * ld..(c + 1) * ld;
+        let (s0, s1) = (&mut s0[cols.clone()], &mut s1[cols.clone()]);
+        let (s2, s3) = (&mut s2[cols.clone()], &mut s3[cols]);
+        for r in 0..ld {
+            let [a, b, c, d] = f(xc[r] + bias[r]);
+            s0[r] = a;
+            s1[r] = b;
+            s2[r] = c;
+            s3[r] = d;
+        }
     }
 }
 

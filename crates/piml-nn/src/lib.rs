@@ -22,8 +22,6 @@ pub use activation::{Activation, tanh};
 pub use adam::{Adam, Schedule};
 pub use error::Error;
 pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
-/// The dense product kernel, shared with the operator crate.
-pub use gemm::{MatRef, gemm};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
 pub use piml_optim::{Lbfgs, LbfgsResult};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};

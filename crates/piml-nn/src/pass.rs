@@ -9,12 +9,14 @@
 //! then ∂L/∂W = Σ_columns δa zᵀ (one product over all streams), ∂L/∂b = Σ_value columns δa,
 //! δz = Wᵀδa.
 //!
-//! Everything here is `#[inline(always)]` so that the evaluator's AVX2 build of a block
-//! (see `evaluator::Task`) compiles it for AVX2 too.
+//! Columns of hidden layers are padded to a multiple of [`ROWS`] rows (see [`crate::gemm`]);
+//! the padding rows hold zeros or values that no product reads. Everything here is
+//! `#[inline(always)]` so that it is compiled for the instruction set that `gemm::dispatch`
+//! picks.
 
 use std::f64::consts::TAU;
 
-use crate::gemm::{MatRef, gemm};
+use crate::gemm::{Panel, ROWS, Simd, Strided, pad, product};
 use crate::mlp::Layer;
 use crate::{Mlp, OutputTransform, PointSet};
 
@@ -27,48 +29,213 @@ pub(crate) struct Dims {
     pub columns: usize,
 }
 
+/// Padded copies of the weights, remade for each parameter vector: per layer W (pad(n_out) ×
+/// n_in), Wᵀ (pad(n_in) × n_out), both column-major, and the biases (pad(n_out), zero-padded).
+#[derive(Debug)]
+pub(crate) struct Weights {
+    data: Vec<f64>,
+    panels: Vec<WeightPanels>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct WeightPanels {
+    w: usize,
+    wt: usize,
+    bias: usize,
+}
+
+impl Weights {
+    pub fn new(mlp: &Mlp) -> Weights {
+        let mut len = 0;
+        let panels = mlp
+            .layers()
+            .iter()
+            .map(|l| {
+                let p = WeightPanels {
+                    w: len,
+                    wt: len + pad(l.n_out) * l.n_in,
+                    bias: len + pad(l.n_out) * l.n_in + pad(l.n_in) * l.n_out,
+                };
+                len = p.bias + pad(l.n_out);
+                p
+            })
+            .collect();
+        Weights {
+            data: vec![0.0; len],
+            panels,
+        }
+    }
+
+    /// Copies the network parameters `net` into the panels (padding stays zero).
+    pub fn fill(&mut self, mlp: &Mlp, net: &[f64]) {
+        for (l, p) in mlp.layers().iter().zip(&self.panels) {
+            let (po, pi) = (pad(l.n_out), pad(l.n_in));
+            for o in 0..l.n_out {
+                for i in 0..l.n_in {
+                    let v = net[l.weight + o * l.n_in + i];
+                    self.data[p.w + i * po + o] = v;
+                    self.data[p.wt + o * pi + i] = v;
+                }
+            }
+            self.data[p.bias..p.bias + l.n_out].copy_from_slice(&net[l.bias..l.bias + l.n_out]);
+        }
+    }
+
+    fn w(&self, l: usize, layer: &Layer) -> Panel<'_> {
+        let p = self.panels[l];
+        Panel {
+            data: &self.data[p.w..p.wt],
+            ld: pad(layer.n_out),
+        }
+    }
+
+    fn wt(&self, l: usize, layer: &Layer) -> Panel<'_> {
+        let p = self.panels[l];
+        Panel {
+            data: &self.data[p.wt..p.bias],
+            ld: pad(layer.n_in),
+        }
+    }
+
+    fn bias(&self, l: usize, layer: &Layer) -> &[f64] {
+        let p = self.panels[l].bias;
+        &self.data[p..p + pad(layer.n_out)]
+    }
+}
+
+/// Where a block's contributions to the gradient accumulate: per layer ∂L/∂W as a padded
+/// panel, either G = ∂L/∂W (pad(n_out) × n_in) or Gᵀ (pad(n_in) × n_out), whichever wastes
+/// fewer padding rows, and ∂L/∂b (pad(n_out)); then ∂L/∂(extra parameters).
+#[derive(Debug, Clone)]
+pub(crate) struct GradLayout {
+    layers: Vec<GradPanel>,
+    extra: usize,
+    /// Length of a buffer.
+    pub len: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct GradPanel {
+    /// Gᵀ rather than G.
+    transposed: bool,
+    weight: usize,
+    bias: usize,
+}
+
+impl GradLayout {
+    pub fn new(mlp: &Mlp, extra: usize) -> GradLayout {
+        let top = mlp.layers().len() - 1;
+        let mut len = 0;
+        let layers = mlp
+            .layers()
+            .iter()
+            .enumerate()
+            .map(|(l, layer)| {
+                // The output layer's δa is not padded (it is what the loss writes): Gᵀ.
+                let transposed =
+                    l == top || pad(layer.n_in) * layer.n_out < pad(layer.n_out) * layer.n_in;
+                let rows = if transposed {
+                    pad(layer.n_in) * layer.n_out
+                } else {
+                    pad(layer.n_out) * layer.n_in
+                };
+                let p = GradPanel {
+                    transposed,
+                    weight: len,
+                    bias: len + rows,
+                };
+                len = p.bias + pad(layer.n_out);
+                p
+            })
+            .collect();
+        GradLayout {
+            layers,
+            extra: len,
+            len: len + extra,
+        }
+    }
+
+    /// The part of a buffer that holds ∂L/∂(extra parameters).
+    pub fn extra<'a>(&self, buffer: &'a mut [f64]) -> &'a mut [f64] {
+        &mut buffer[self.extra..self.len]
+    }
+
+    /// The gradient in the parameter vector's layout from a buffer.
+    pub fn unpad(&self, mlp: &Mlp, buffer: &[f64], grad: &mut [f64]) {
+        for (layer, p) in mlp.layers().iter().zip(&self.layers) {
+            let (po, pi) = (pad(layer.n_out), pad(layer.n_in));
+            for o in 0..layer.n_out {
+                for i in 0..layer.n_in {
+                    let at = if p.transposed { o * pi + i } else { i * po + o };
+                    grad[layer.weight + o * layer.n_in + i] = buffer[p.weight + at];
+                }
+            }
+            grad[layer.bias..layer.bias + layer.n_out]
+                .copy_from_slice(&buffer[p.bias..p.bias + layer.n_out]);
+        }
+        let n_net = mlp.n_params();
+        grad[n_net..].copy_from_slice(&buffer[self.extra..self.len]);
+    }
+}
+
 /// Buffers of one block, reused from call to call.
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    /// Input features, embedding width × columns.
+    /// Input features, pad(embedding width) × columns.
     z0: Vec<f64>,
+    z0_ld: usize,
     /// Per hidden layer: pre-activations, activations, and σ′, σ″, σ‴ at the value columns.
     hidden: Vec<HiddenScratch>,
     /// Output jets, outputs × columns.
     pub out: Vec<f64>,
     /// ∂L/∂(output jets), outputs × columns.
     pub dout: Vec<f64>,
+    /// ∂L/∂(extra parameters) of one block.
+    pub dextra: Vec<f64>,
     up: Vec<f64>,
     down: Vec<f64>,
 }
 
 #[derive(Debug)]
 struct HiddenScratch {
+    /// pad(width): the leading dimension of `a`, `h` and `sigma`.
+    ld: usize,
     a: Vec<f64>,
     h: Vec<f64>,
     sigma: [Vec<f64>; 3],
 }
 
 impl Scratch {
-    pub fn new(mlp: &Mlp, dims: Dims) -> Scratch {
+    pub fn new(mlp: &Mlp, dims: Dims, extra: usize) -> Scratch {
         let arch = mlp.architecture();
         let c = dims.columns;
-        let widest = arch.hidden.iter().copied().max().unwrap_or(0);
+        let widest = arch.hidden.iter().map(|&w| pad(w)).max().unwrap_or(0);
         Scratch {
-            z0: vec![0.0; arch.embedding_width() * c],
+            z0: vec![0.0; pad(arch.embedding_width()) * c],
+            z0_ld: pad(arch.embedding_width()),
             hidden: arch
                 .hidden
                 .iter()
                 .map(|&w| HiddenScratch {
-                    a: vec![0.0; w * c],
-                    h: vec![0.0; w * c],
-                    sigma: std::array::from_fn(|_| vec![0.0; w * dims.block]),
+                    ld: pad(w),
+                    a: vec![0.0; pad(w) * c],
+                    h: vec![0.0; pad(w) * c],
+                    sigma: std::array::from_fn(|_| vec![0.0; pad(w) * dims.block]),
                 })
                 .collect(),
             out: vec![0.0; arch.outputs * c],
             dout: vec![0.0; arch.outputs * c],
+            dextra: vec![0.0; extra],
             up: vec![0.0; widest * c],
             down: vec![0.0; widest * c],
+        }
+    }
+
+    /// The input of dense layer `l` and its leading dimension.
+    fn input(&self, l: usize) -> (&[f64], usize) {
+        match l {
+            0 => (&self.z0, self.z0_ld),
+            _ => (&self.hidden[l - 1].h, self.hidden[l - 1].ld),
         }
     }
 }
@@ -81,24 +248,49 @@ pub(crate) struct Block {
     pub len: usize,
 }
 
-/// A block of a set through a network with parameters `net`: the output jets in `s.out`.
+/// A block of a set through a network with parameters `net` (and their panels `w`): the
+/// output jets in `s.out`.
 #[inline(always)]
-pub(crate) fn forward(mlp: &Mlp, net: &[f64], set: &PointSet, blk: Block, s: &mut Scratch) {
+pub(crate) fn forward<V: Simd>(
+    mlp: &Mlp,
+    net: &[f64],
+    w: &Weights,
+    set: &PointSet,
+    blk: Block,
+    s: &mut Scratch,
+) {
     let arch = mlp.architecture();
     let spec = &set.spec;
     let (b, c) = (blk.len, blk.len * spec.streams());
-    embed(mlp, set, blk, &mut s.z0);
+    embed(mlp, set, blk, s.z0_ld, &mut s.z0);
     let layers = mlp.layers();
-    let (hidden_layers, top) = layers.split_at(layers.len() - 1);
-    for (l, layer) in hidden_layers.iter().enumerate() {
+    let top = layers.len() - 1;
+    for (l, layer) in layers[..top].iter().enumerate() {
         let (below, here) = s.hidden.split_at_mut(l);
-        let z = below.last().map_or(&s.z0[..], |h| &h.h[..]);
+        let (z, ldz) = below
+            .last()
+            .map_or((&s.z0[..], s.z0_ld), |h| (&h.h[..], h.ld));
         let cur = &mut here[0];
-        dense(net, layer, z, c, b, &mut cur.a);
-        let n = layer.n_out * b;
+        let ld = cur.ld;
+        product::<V>(
+            &mut cur.a,
+            ld,
+            ld,
+            c,
+            w.w(l, layer),
+            Strided {
+                data: z,
+                rk: 1,
+                rn: ldz,
+            },
+            layer.n_in,
+            false,
+        );
+        let n = ld * b;
         let [s1, s2, s3] = &mut cur.sigma;
         arch.activation.eval(
             &cur.a[..n],
+            w.bias(l, layer),
             [&mut cur.h[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]],
         );
         // Slices of exactly n elements, so that the loops below run without bounds checks.
@@ -118,23 +310,73 @@ pub(crate) fn forward(mlp: &Mlp, net: &[f64], set: &PointSet, blk: Block, s: &mu
             }
         }
     }
-    let z = s.hidden.last().map_or(&s.z0[..], |h| &h.h[..]);
-    dense(net, &top[0], z, c, b, &mut s.out);
+    // Out of `s` for the call (no allocation), so that the input can be borrowed from it.
+    let mut out = std::mem::take(&mut s.out);
+    output_layer::<V>(net, &layers[top], s.input(top), b, c, &mut out);
+    s.out = out;
     if let OutputTransform::InitialCondition { time } = arch.transform {
         initial_condition(mlp, set, blk, time, &mut s.out);
     }
 }
 
-/// ∂L/∂(parameters) of the block, from ∂L/∂(output jets) in `s.dout`, added to `grad`;
-/// `s` must hold the block's forward pass. `s.dout` is overwritten.
+/// The linear output layer, u = W z (+ b on the `b` value columns) on all c columns, as one dot
+/// product per output and column (few outputs: a padded product would waste most rows).
 #[inline(always)]
-pub(crate) fn backward(
-    mlp: &Mlp,
+fn output_layer<V: Simd>(
     net: &[f64],
+    layer: &Layer,
+    z: (&[f64], usize),
+    b: usize,
+    c: usize,
+    out: &mut [f64],
+) {
+    let (n_in, n_out) = (layer.n_in, layer.n_out);
+    let (z, ldz) = z;
+    let bias = &net[layer.bias..layer.bias + n_out];
+    for (j, col) in out[..n_out * c].chunks_exact_mut(n_out).enumerate() {
+        let zj = &z[j * ldz..j * ldz + n_in];
+        for (o, u) in col.iter_mut().enumerate() {
+            let wo = &net[layer.weight + o * n_in..layer.weight + (o + 1) * n_in];
+            *u = dot::<V>(wo, zj) + if j < b { bias[o] } else { 0.0 };
+        }
+    }
+}
+
+/// Σ xᵢyᵢ in ROWS interleaved partial sums (so that it vectorises), added pairwise.
+#[inline(always)]
+fn dot<V: Simd>(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0; ROWS];
+    let (xc, yc) = (x.chunks_exact(ROWS), y.chunks_exact(ROWS));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (xs, ys) in xc.zip(yc) {
+        for k in 0..ROWS {
+            acc[k] = V::mul_add(xs[k], ys[k], acc[k]);
+        }
+    }
+    for (k, (a, b)) in xr.iter().zip(yr).enumerate() {
+        acc[k] = V::mul_add(*a, *b, acc[k]);
+    }
+    let mut width = ROWS;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            acc[k] += acc[k + width];
+        }
+    }
+    acc[0]
+}
+
+/// ∂L/∂(parameters) of the block, from ∂L/∂(output jets) in `s.dout`, added to the buffer `g`
+/// of `layout`; `s` must hold the block's forward pass. `s.dout` is overwritten.
+#[inline(always)]
+pub(crate) fn backward<V: Simd>(
+    mlp: &Mlp,
+    w: &Weights,
+    layout: &GradLayout,
     set: &PointSet,
     blk: Block,
     s: &mut Scratch,
-    grad: &mut [f64],
+    g: &mut [f64],
 ) {
     let arch = mlp.architecture();
     let spec = &set.spec;
@@ -144,74 +386,97 @@ pub(crate) fn backward(
     }
     let layers = mlp.layers();
     let top = layers.len() - 1;
-    let z = s.hidden.last().map_or(&s.z0[..], |h| &h.h[..]);
-    dense_back(net, &layers[top], z, &s.dout, c, b, grad);
+    let lo = arch.outputs;
+    dense_back::<V>(
+        layout,
+        top,
+        &layers[top],
+        s.input(top),
+        (&s.dout, lo),
+        b,
+        c,
+        g,
+    );
     if top > 0 {
-        let layer = &layers[top];
-        weight_t_times(net, layer, &s.dout, c, &mut s.up);
+        input_grad::<V>(w, top, &layers[top], (&s.dout, lo), c, &mut s.up);
     }
     for l in (0..top).rev() {
         let layer = &layers[l];
         let cur = &s.hidden[l];
-        activation_back(spec, layer.n_out * b, cur, &s.up, &mut s.down);
-        let z = if l == 0 {
-            &s.z0[..]
-        } else {
-            &s.hidden[l - 1].h[..]
-        };
-        dense_back(net, layer, z, &s.down, c, b, grad);
+        activation_back(spec, cur.ld * b, cur, &s.up, &mut s.down);
+        let da = (&s.down[..], cur.ld);
+        dense_back::<V>(layout, l, layer, s.input(l), da, b, c, g);
         if l > 0 {
-            weight_t_times(net, layer, &s.down, c, &mut s.up);
+            input_grad::<V>(w, l, layer, da, c, &mut s.up);
         }
     }
 }
 
-/// a = W z on all c columns, + b on the first `b` (value) columns.
+/// ∂L/∂W += δa zᵀ over all c columns, ∂L/∂b += Σ δa over the `b` value columns, for layer
+/// `l`; z and δa come with their leading dimensions.
 #[inline(always)]
-fn dense(net: &[f64], layer: &Layer, z: &[f64], c: usize, b: usize, a: &mut [f64]) {
-    let (n_in, n_out) = (layer.n_in, layer.n_out);
-    let w = MatRef::col_major(&net[layer.weight..], n_in, n_out).t();
-    gemm(a, w, MatRef::col_major(z, n_in, c), 0.0);
-    let bias = &net[layer.bias..layer.bias + n_out];
-    for col in a[..n_out * b].chunks_exact_mut(n_out) {
-        col.iter_mut().zip(bias).for_each(|(v, bi)| *v += bi);
-    }
-}
-
-/// ∂L/∂W += δa zᵀ over all c columns, ∂L/∂b += Σ δa over the `b` value columns.
-#[inline(always)]
-fn dense_back(
-    net: &[f64],
+#[allow(clippy::too_many_arguments)]
+fn dense_back<V: Simd>(
+    layout: &GradLayout,
+    l: usize,
     layer: &Layer,
-    z: &[f64],
-    da: &[f64],
-    c: usize,
+    z: (&[f64], usize),
+    da: (&[f64], usize),
     b: usize,
-    grad: &mut [f64],
+    c: usize,
+    g: &mut [f64],
 ) {
     let (n_in, n_out) = (layer.n_in, layer.n_out);
-    debug_assert_eq!(net.len(), grad.len());
-    // Row-major ∂L/∂W (n_out × n_in) is column-major (∂L/∂W)ᵀ = z δaᵀ.
-    gemm(
-        &mut grad[layer.weight..layer.bias],
-        MatRef::col_major(z, n_in, c),
-        MatRef::col_major(da, n_out, c).t(),
-        1.0,
-    );
-    let gb = &mut grad[layer.bias..layer.bias + n_out];
-    for col in da[..n_out * b].chunks_exact(n_out) {
-        gb.iter_mut().zip(col).for_each(|(g, d)| *g += d);
+    let ((z, ldz), (da, lda)) = (z, da);
+    let p = layout.layers[l];
+    let gw = &mut g[p.weight..p.bias];
+    if p.transposed {
+        // Gᵀ(i, o) += Σ_j z(i, j) δa(o, j)
+        let r = Strided {
+            data: da,
+            rk: lda,
+            rn: 1,
+        };
+        let (rows, l) = (pad(n_in), Panel { data: z, ld: ldz });
+        product::<V>(gw, rows, rows, n_out, l, r, c, true);
+    } else {
+        // G(o, i) += Σ_j δa(o, j) z(i, j)
+        let r = Strided {
+            data: z,
+            rk: ldz,
+            rn: 1,
+        };
+        let (rows, l) = (pad(n_out), Panel { data: da, ld: lda });
+        product::<V>(gw, rows, rows, n_in, l, r, c, true);
+    }
+    let gb = &mut g[p.bias..p.bias + n_out];
+    for j in 0..b {
+        gb.iter_mut()
+            .zip(&da[j * lda..j * lda + n_out])
+            .for_each(|(g, d)| *g += d);
     }
 }
 
-/// dz = Wᵀ δa on all c columns.
-fn weight_t_times(net: &[f64], layer: &Layer, da: &[f64], c: usize, dz: &mut [f64]) {
-    let (n_in, n_out) = (layer.n_in, layer.n_out);
-    let wt = MatRef::col_major(&net[layer.weight..], n_in, n_out);
-    gemm(dz, wt, MatRef::col_major(da, n_out, c), 0.0);
+/// δz = Wᵀ δa on all c columns, for layer `l`, into a panel of pad(n_in) rows.
+#[inline(always)]
+fn input_grad<V: Simd>(
+    w: &Weights,
+    l: usize,
+    layer: &Layer,
+    da: (&[f64], usize),
+    c: usize,
+    dz: &mut [f64],
+) {
+    let rows = pad(layer.n_in);
+    let r = Strided {
+        data: da.0,
+        rk: 1,
+        rn: da.1,
+    };
+    product::<V>(dz, rows, rows, c, w.wt(l, layer), r, layer.n_out, false);
 }
 
-/// δa from δh through h = σ(a), h′ = σ′a′, h″ = σ″a′² + σ′a″; `n` = width × points.
+/// δa from δh through h = σ(a), h′ = σ′a′, h″ = σ″a′² + σ′a″; `n` = pad(width) × points.
 #[inline(always)]
 fn activation_back(
     spec: &crate::JetSpec,
@@ -251,23 +516,23 @@ fn activation_back(
     }
 }
 
-/// The input features and their derivatives with respect to the raw inputs.
+/// The input features and their derivatives with respect to the raw inputs, in columns of
+/// `ld` rows (the padding rows stay zero).
 ///
 /// Scaling ξᵢ = 2(xᵢ − loᵢ)/(hiᵢ − loᵢ) − 1 has ∂ξᵢ/∂xᵢ = cᵢ = 2/(hiᵢ − loᵢ). With Fourier
 /// features θ_r = 2π B_r·ξ, ∂θ_r/∂xᵢ = 2π B_ri cᵢ = g and (cos θ)′ = −g sin θ,
 /// (cos θ)″ = −g² cos θ, (sin θ)′ = g cos θ, (sin θ)″ = −g² sin θ.
 #[inline(always)]
-fn embed(mlp: &Mlp, set: &PointSet, blk: Block, z: &mut [f64]) {
+fn embed(mlp: &Mlp, set: &PointSet, blk: Block, ld: usize, z: &mut [f64]) {
     let arch = mlp.architecture();
     let d = arch.inputs();
     let spec = &set.spec;
     let b = blk.len;
     let nf = spec.first().len();
-    let n0 = arch.embedding_width();
-    let z = &mut z[..n0 * b * spec.streams()];
+    let z = &mut z[..ld * b * spec.streams()];
     let pts = &set.points[blk.start * d..(blk.start + b) * d];
     let scale = |i: usize| 2.0 / (arch.spans[i][1] - arch.spans[i][0]);
-    let col = |st: usize, p: usize| (st * b + p) * n0;
+    let col = |st: usize, p: usize| (st * b + p) * ld;
     let Some(fourier) = arch.fourier else {
         z.fill(0.0);
         for p in 0..b {

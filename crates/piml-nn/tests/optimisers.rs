@@ -97,9 +97,13 @@ fn lbfgs_fits_the_last_layer_to_its_least_squares_solution() {
         columns.extend(ev.jets(&p, 0).unwrap());
     }
     let h = DMatrix::from_column_slice(60, 7, &columns);
-    // Targets near the span of the features, so that the optimum is sharply defined in f64.
+    // Targets near the span of the features, so that the optimum is sharply defined in f64:
+    // near it a line search must see the loss fall by ~½gᵀ(HᵀH)⁻¹g, above the rounding
+    // noise of the loss, ~‖r‖·ε·|u|·√n. With residuals of 1e-6 that noise (~1e-19) hid the
+    // last steps (gradient stuck near 4e-11, relative error 3e-10, depending on rounding
+    // luck); residuals of 1e-8 leave two orders of margin.
     let truth = DVector::from_vec(vec![0.5, -1.0, 0.3, 2.0, -0.7, 1.1, 0.2]);
-    let ys = &h * truth + DVector::from_fn(60, |p, _| 1e-6 * (17.0 * p as f64).sin());
+    let ys = &h * truth + DVector::from_fn(60, |p, _| 1e-8 * (17.0 * p as f64).sin());
     let exact = (h.transpose() * &h)
         .cholesky()
         .unwrap()
