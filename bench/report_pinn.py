@@ -17,6 +17,7 @@ def main():
     rows = [json.loads(line) for line in open(results) if line.strip()]
     piml = {r["threads"]: r for r in rows if r["solver"] == "piml"}
     torch = {(r["precision"], r["threads"]): r for r in rows if r["solver"] == "pytorch"}
+    deepxde = {(r["precision"], r["threads"]): r for r in rows if r["solver"] == "deepxde"}
     peak = next(r for r in rows if r["solver"] == "gemm-peak")
     commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -57,8 +58,34 @@ def main():
         "",
         f"Same loss on both sides: piml {piml[min(piml)]['loss']:.16g}, PyTorch f64 {check['loss']:.16g}"
         if check else "",
-        "<!-- pinn:end -->",
     ]
+    if deepxde:
+        version = next(iter(deepxde.values()))["version"]
+        steps = next(iter(deepxde.values()))["steps"]
+        lines += [
+            "",
+            f"### Second peer: DeepXDE {version} (PyTorch backend), one Adam step",
+            "",
+            "DeepXDE itself on the same problem, set up as ../shared/peers/deepxde_fisher_inverse.py sets it up "
+            "(same network, point counts, data points and unknowns; DeepXDE samples its own interior, boundary "
+            "and initial points and initialises its own weights, which does not change the cost of a step). "
+            "Wall time of one Adam step of `Model.train` (loss, derivatives by nested autograd, backward, update), "
+            f"median of three runs of {steps} steps, against one piml Adam step (loss and gradient, then the update), "
+            "timed in the same run.",
+            "",
+            "| threads | piml f64 Adam step | DeepXDE f64 | DeepXDE f32 | DeepXDE f64 / piml | DeepXDE f32 / piml |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for threads in sorted(piml):
+            p = piml[threads]
+            step = p["adam_step_seconds"]
+            d64, d32 = deepxde.get(("f64", threads)), deepxde.get(("f32", threads))
+            ratio = lambda d: f"{d['seconds'] / step:.1f}" if d else ""
+            lines.append(
+                f"| {threads} | {fmt(step)} | {fmt(d64['seconds']) if d64 else ''} | "
+                f"{fmt(d32['seconds']) if d32 else ''} | {ratio(d64)} | {ratio(d32)} |"
+            )
+    lines.append("<!-- pinn:end -->")
     write_section(report, "\n".join(lines) + "\n", "pinn")
     print(f"report_pinn: wrote the PINN section of {report}", file=sys.stderr)
 

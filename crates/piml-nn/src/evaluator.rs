@@ -10,7 +10,7 @@ use crate::pass::{Block, Dims, GradLayout, Scratch, Weights, backward, forward};
 use crate::{Error, JetGrads, Jets, Mlp, OutputTransform, PointSet};
 
 /// Points per block unless [`Evaluator::with_block_size`] says otherwise.
-pub const DEFAULT_BLOCK_SIZE: usize = 32;
+pub const DEFAULT_BLOCK_SIZE: usize = 16;
 
 /// Blocks are grouped into chunks of at least this many columns (points × streams): the unit
 /// of parallel work, with its own gradient buffer.

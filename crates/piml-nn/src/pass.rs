@@ -292,6 +292,7 @@ pub(crate) fn forward<V: Simd>(
             &cur.a[..n],
             w.bias(l, layer),
             [&mut cur.h[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n]],
+            V::mul_add,
         );
         // Slices of exactly n elements, so that the loops below run without bounds checks.
         let (s1, s2) = (&s1[..n], &s2[..n]);
@@ -306,7 +307,7 @@ pub(crate) fn forward<V: Simd>(
             let (ap, app) = (&a[st1 * n..(st1 + 1) * n], &a[st2 * n..(st2 + 1) * n]);
             let hpp = &mut h[st2 * n..(st2 + 1) * n];
             for i in 0..n {
-                hpp[i] = s2[i] * ap[i] * ap[i] + s1[i] * app[i];
+                hpp[i] = V::mul_add(s1[i], app[i], s2[i] * ap[i] * ap[i]);
             }
         }
     }
@@ -403,7 +404,7 @@ pub(crate) fn backward<V: Simd>(
     for l in (0..top).rev() {
         let layer = &layers[l];
         let cur = &s.hidden[l];
-        activation_back(spec, cur.ld * b, cur, &s.up, &mut s.down);
+        activation_back::<V>(spec, cur.ld * b, cur, &s.up, &mut s.down);
         let da = (&s.down[..], cur.ld);
         dense_back::<V>(layout, l, layer, s.input(l), da, b, c, g);
         if l > 0 {
@@ -478,7 +479,7 @@ fn input_grad<V: Simd>(
 
 /// δa from δh through h = σ(a), h′ = σ′a′, h″ = σ″a′² + σ′a″; `n` = pad(width) × points.
 #[inline(always)]
-fn activation_back(
+fn activation_back<V: Simd>(
     spec: &crate::JetSpec,
     n: usize,
     cur: &HiddenScratch,
@@ -498,7 +499,7 @@ fn activation_back(
         let dap = &mut rest[(st - 1) * n..st * n];
         for i in 0..n {
             dap[i] = s1[i] * dhp[i];
-            dv[i] += s2[i] * ap[i] * dhp[i];
+            dv[i] = V::mul_add(s2[i] * ap[i], dhp[i], dv[i]);
         }
     }
     for (st2, st1) in spec.second_pairs() {
@@ -510,8 +511,9 @@ fn activation_back(
         };
         for i in 0..n {
             dapp[i] = s1[i] * dhpp[i];
-            dap[i] += 2.0 * s2[i] * ap[i] * dhpp[i];
-            dv[i] += (s3[i] * ap[i] * ap[i] + s2[i] * app[i]) * dhpp[i];
+            dap[i] = V::mul_add(2.0 * s2[i] * ap[i], dhpp[i], dap[i]);
+            let curvature = V::mul_add(s3[i] * ap[i], ap[i], s2[i] * app[i]);
+            dv[i] = V::mul_add(curvature, dhpp[i], dv[i]);
         }
     }
 }
