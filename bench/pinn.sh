@@ -10,7 +10,7 @@
 # problem, DEEPXDE_STEPS steps three times per precision and thread count.
 #
 # Environment: VENV (default venv/), BIN (target/release), MIN_SECONDS (2),
-# DEEPXDE_STEPS (200), OUT (bench/out), REPORT (docs/BENCHMARKS.md).
+# ROUNDS (3), DEEPXDE_STEPS (200), OUT (bench/out), REPORT (docs/BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
@@ -18,6 +18,7 @@ VENV=${VENV:-$root/venv}
 BIN=${BIN:-target/release}
 MIN_SECONDS=${MIN_SECONDS:-2}
 DEEPXDE_STEPS=${DEEPXDE_STEPS:-200}
+ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-bench/out}
 REPORT=${REPORT:-docs/BENCHMARKS.md}
 VENV="$VENV" bash bench/setup-venv.sh bench/requirements-bench.txt bench/requirements-test.txt
@@ -26,9 +27,14 @@ mkdir -p "$OUT"
 results="$OUT/pinn-$(date -u +%Y%m%d-%H%M%S).jsonl"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$BIN/pinn-bench" --out "$work" --threads 1,2 --min-seconds "$MIN_SECONDS" >"$results"
-"$VENV/bin/python" bench/peers/pinn_torch.py "$work" --threads 1,2 --precision float64,float32 \
-    --min-seconds "$MIN_SECONDS" >>"$results"
+: >"$results"
+# Rounds of piml then PyTorch, so that both meet the same load on a shared machine;
+# the report takes the median round.
+for _ in $(seq "$ROUNDS"); do
+    "$BIN/pinn-bench" --out "$work" --threads 1,2 --min-seconds "$MIN_SECONDS" >>"$results"
+    "$VENV/bin/python" bench/peers/pinn_torch.py "$work" --threads 1,2 --precision float64,float32 \
+        --min-seconds "$MIN_SECONDS" >>"$results"
+done
 for precision in float64 float32; do
     "$VENV/bin/python" bench/peers/pinn_deepxde.py "$work" --threads 1,2 --precision "$precision" \
         --steps "$DEEPXDE_STEPS" >>"$results" 2>"$work/deepxde-$precision.log" ||

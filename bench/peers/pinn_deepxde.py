@@ -69,11 +69,11 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    dde.config.set_random_seed(0)
-    dde.config.set_default_float(args.precision)
     results = sys.stdout
     # DeepXDE reports progress on stdout, which holds only JSON lines here.
     with contextlib.redirect_stdout(sys.stderr):
+        dde.config.set_random_seed(0)
+        dde.config.set_default_float(args.precision)
         m = model(args.directory)
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
