@@ -77,7 +77,10 @@ pub struct ReactionDiffusion {
     faces: Vec<Face>,
     /// Half-bandwidth of the Jacobian (lower = upper).
     bandwidth: usize,
+    /// R_k over the species and the coordinates and time in `reaction_uses`.
     reaction: Tape,
+    /// Whether the reaction terms mention each coordinate, then time.
+    reaction_uses: Vec<bool>,
     /// ∂R_k/∂u_s, column-major (k + ns·s).
     reaction_jacobian: Tape,
     diffusion: Diffusion,
@@ -178,9 +181,27 @@ impl ReactionDiffusion {
             .map(|f| block[f.a].abs_diff(block[f.b]))
             .max()
             .unwrap_or(0);
+        // The reaction tape reads the species and only those coordinates and
+        // time that the terms mention: each input is copied per evaluation.
+        let reaction_uses: Vec<bool> = inputs[species.len()..]
+            .iter()
+            .map(|name| reaction.iter().any(|e| e.mentions(name)))
+            .collect();
+        let reaction_names: Vec<String> = inputs[..species.len()]
+            .iter()
+            .chain(
+                inputs[species.len()..]
+                    .iter()
+                    .zip(&reaction_uses)
+                    .filter(|(_, used)| **used)
+                    .map(|(name, _)| name),
+            )
+            .cloned()
+            .collect();
         Ok(Self {
             model: model.name.clone(),
-            reaction: compile(&reaction, &inputs),
+            reaction: compile(&reaction, &reaction_names),
+            reaction_uses,
             reaction_jacobian: compile(&jacobian(&reaction, &species), &inputs),
             initial: compile(&initial, &coordinate_names),
             diffusion,
@@ -288,7 +309,36 @@ impl ReactionDiffusion {
     /// R_k(u, x, y, t) on every cell, one column per species.
     pub fn reaction(&self, t: f64, u: &[Vec<f64>], out: &mut [Vec<f64>]) {
         let t = vec![t; self.grid.n_cells()];
-        self.reaction.eval_columns(&self.inputs(u, &t), out);
+        self.reaction_on(0..self.grid.n_cells(), u, &t, out);
+    }
+
+    /// R_k on the cells `cells` (a range in cell order) from the values
+    /// there: `u` one column per species and `t` the time of each cell (the
+    /// columns may be longer than the range; their heads are used).
+    pub(crate) fn reaction_on(
+        &self,
+        cells: std::ops::Range<usize>,
+        u: &[Vec<f64>],
+        t: &[f64],
+        out: &mut [Vec<f64>],
+    ) {
+        let len = cells.len();
+        let mut inputs: Vec<&[f64]> = u.iter().map(|u| &u[..len]).collect();
+        inputs.extend(self.coordinates.iter().map(|c| &c[cells.clone()]));
+        inputs.push(&t[..len]);
+        self.reaction
+            .eval_columns(&self.reaction_inputs(&inputs), out);
+    }
+
+    /// The reaction tape's inputs among `all` (species, coordinates, time).
+    fn reaction_inputs<'a>(&self, all: &[&'a [f64]]) -> Vec<&'a [f64]> {
+        let ns = self.n_species();
+        let used = all[ns..]
+            .iter()
+            .zip(&self.reaction_uses)
+            .filter(|(_, used)| **used)
+            .map(|(column, _)| *column);
+        all[..ns].iter().copied().chain(used).collect()
     }
 
     /// D_k on every cell.
@@ -333,7 +383,8 @@ impl OdeSystem for ReactionDiffusion {
         let t_column = vec![t; self.grid.n_cells()];
         let inputs = self.inputs(&u, &t_column);
         let mut du = vec![Vec::new(); self.n_species()];
-        self.reaction.eval_columns(&inputs, &mut du);
+        self.reaction
+            .eval_columns(&self.reaction_inputs(&inputs), &mut du);
         let d = self.diffusivities(&inputs);
         for f in &self.faces {
             for ((du, u), d) in du.iter_mut().zip(&u).zip(&d) {
