@@ -385,18 +385,40 @@ impl OdeSystem for ReactionDiffusion {
         let mut du = vec![Vec::new(); self.n_species()];
         self.reaction
             .eval_columns(&self.reaction_inputs(&inputs), &mut du);
-        let d = self.diffusivities(&inputs);
-        for f in &self.faces {
-            for ((du, u), d) in du.iter_mut().zip(&u).zip(&d) {
-                let flux = 0.5 * (d[f.a] + d[f.b]) * (u[f.b] - u[f.a]) * f.inv_h2;
-                du[f.a] += flux;
-                du[f.b] -= flux;
+        // Constant diffusivities need no per-cell columns: D_f = D exactly.
+        let d = match &self.diffusion {
+            Diffusion::Constant(_) => None,
+            Diffusion::Field { .. } => Some(self.diffusivities(&inputs)),
+        };
+        let d_at = |k: usize, c: usize| match (&d, &self.diffusion) {
+            (Some(d), _) => d[k][c],
+            (None, Diffusion::Constant(d)) => d[k],
+            (None, Diffusion::Field { .. }) => unreachable!("field diffusivities are evaluated"),
+        };
+        for (k, (du, u)) in du.iter_mut().zip(&u).enumerate() {
+            match (&d, &self.diffusion) {
+                (None, Diffusion::Constant(d)) => {
+                    let d = d[k];
+                    for f in &self.faces {
+                        let flux = d * (u[f.b] - u[f.a]) * f.inv_h2;
+                        du[f.a] += flux;
+                        du[f.b] -= flux;
+                    }
+                }
+                _ => {
+                    for f in &self.faces {
+                        let d_f = 0.5 * (d_at(k, f.a) + d_at(k, f.b));
+                        let flux = d_f * (u[f.b] - u[f.a]) * f.inv_h2;
+                        du[f.a] += flux;
+                        du[f.b] -= flux;
+                    }
+                }
             }
         }
         for (side, g) in self.boundaries.dirichlet.iter().zip(self.wall_values(t)) {
             for (i, &c) in side.cells.iter().enumerate() {
                 for k in 0..self.n_species() {
-                    du[k][c] += 2.0 * d[k][c] * (g[k][i] - u[k][c]) * side.inv_h2;
+                    du[k][c] += 2.0 * d_at(k, c) * (g[k][i] - u[k][c]) * side.inv_h2;
                 }
             }
         }
