@@ -309,25 +309,28 @@ impl ReactionDiffusion {
     /// R_k(u, x, y, t) on every cell, one column per species.
     pub fn reaction(&self, t: f64, u: &[Vec<f64>], out: &mut [Vec<f64>]) {
         let t = vec![t; self.grid.n_cells()];
-        self.reaction_on(0..self.grid.n_cells(), u, &t, out);
+        let inputs = self.inputs(u, &t);
+        self.reaction
+            .eval_columns(&self.reaction_inputs(&inputs), out);
     }
 
     /// R_k on the cells `cells` (a range in cell order) from the values
     /// there: `u` one column per species and `t` the time of each cell (the
-    /// columns may be longer than the range; their heads are used).
+    /// columns may be longer than the range; their heads are used). On the
+    /// calling thread, with `work` as the tape's work area.
     pub(crate) fn reaction_on(
         &self,
         cells: std::ops::Range<usize>,
-        u: &[Vec<f64>],
-        t: &[f64],
+        (u, t): (&[Vec<f64>], &[f64]),
         out: &mut [Vec<f64>],
+        work: &mut Vec<f64>,
     ) {
         let len = cells.len();
         let mut inputs: Vec<&[f64]> = u.iter().map(|u| &u[..len]).collect();
         inputs.extend(self.coordinates.iter().map(|c| &c[cells.clone()]));
         inputs.push(&t[..len]);
         self.reaction
-            .eval_columns(&self.reaction_inputs(&inputs), out);
+            .eval_columns_into(&self.reaction_inputs(&inputs), out, work);
     }
 
     /// The reaction tape's inputs among `all` (species, coordinates, time).

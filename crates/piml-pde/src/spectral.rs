@@ -271,6 +271,10 @@ impl Fourier {
 /// weights of the reaction terms q, f1, 2·f2, f3, those four multiplied by
 /// the spectrum's normalisation 1/(nx·ny) so that they apply to the plain
 /// (unnormalised) transforms of the reaction terms.
+///
+/// The stepper stores them per spectrum column as six runs of ny values
+/// (e, e2, q, f1, 2·f2, f3; see [`Coefficients::columns`]), so that a stage
+/// streams only the ones it uses.
 #[derive(Debug, Clone, Copy, Default)]
 struct Coefficients {
     e: f64,
@@ -279,6 +283,19 @@ struct Coefficients {
     f1: f64,
     f2x2: f64,
     f3: f64,
+}
+
+impl Coefficients {
+    const FIELDS: usize = 6;
+
+    fn fields(&self) -> [f64; Self::FIELDS] {
+        [self.e, self.e2, self.q, self.f1, self.f2x2, self.f3]
+    }
+
+    /// The six runs of one column of `ny` modes.
+    fn columns(k: &[f64], ny: usize) -> [&[f64]; Self::FIELDS] {
+        std::array::from_fn(|f| &k[f * ny..(f + 1) * ny])
+    }
 }
 
 /// The contour points r_j = e^{iθ_j} on the upper half circle with e^{r_j}
@@ -356,6 +373,8 @@ struct Block {
     r: Vec<Vec<f64>>,
     /// The time of every cell of the block (an input of the reaction tape).
     t: Vec<f64>,
+    /// The reaction tape's work area.
+    tape: Vec<f64>,
     row: Vec<Complex64>,
     column: Vec<Complex64>,
     scratch: Vec<Complex64>,
@@ -370,7 +389,7 @@ struct Columns<'s> {
     acc: &'s mut [Complex64],
     /// The next evaluation's input, y-inverted.
     inverted: &'s mut [Complex64],
-    coefficients: &'s [Coefficients],
+    coefficients: &'s [f64],
 }
 
 /// Fixed-step ETDRK4 on the Fourier modes of every species.
@@ -381,7 +400,8 @@ pub(crate) struct Etdrk4<'a> {
     symbol: Vec<f64>,
     /// The step size of `coefficients`.
     h: f64,
-    coefficients: Vec<Coefficients>,
+    /// Per column of the spectrum, the runs of [`Coefficients`].
+    coefficients: Vec<f64>,
     nv: Vec<Complex64>,
     acc: Vec<Complex64>,
     inverted: Vec<Complex64>,
@@ -434,6 +454,7 @@ impl<'a> Etdrk4<'a> {
                 u: vec![vec![0.0; block_cells]; ns],
                 r: vec![vec![0.0; block_cells]; ns],
                 t: vec![0.0; block_cells],
+                tape: Vec::new(),
                 row: vec![Complex64::default(); LINE * mx],
                 column: vec![Complex64::default(); LINE * ny],
                 scratch: vec![Complex64::default(); fourier.scratch_len],
@@ -479,15 +500,21 @@ impl<'a> Etdrk4<'a> {
         let contour = Contour::new();
         let scale = 1.0 / (self.fourier.nx * self.fourier.ny) as f64;
         let mut seen: HashMap<u64, Coefficients> = HashMap::new();
-        self.coefficients = self
-            .symbol
-            .iter()
-            .map(|&l| {
-                *seen
+        let ny = self.fourier.ny;
+        self.coefficients = vec![0.0; Coefficients::FIELDS * self.symbol.len()];
+        for (symbol, out) in self.symbol.chunks_exact(ny).zip(
+            self.coefficients
+                .chunks_exact_mut(Coefficients::FIELDS * ny),
+        ) {
+            for (j, &l) in symbol.iter().enumerate() {
+                let k = seen
                     .entry(l.to_bits())
-                    .or_insert_with(|| contour.coefficients(h, h * l, scale))
-            })
-            .collect();
+                    .or_insert_with(|| contour.coefficients(h, h * l, scale));
+                for (f, value) in k.fields().into_iter().enumerate() {
+                    out[f * ny + j] = value;
+                }
+            }
+        }
     }
 
     /// Advances the spectrum v from t by `n` steps of size h
@@ -559,7 +586,8 @@ impl<'a> Etdrk4<'a> {
             }
             block.t.fill(t);
             let cells = first * nx..first * nx + cells;
-            rd.reaction_on(cells.clone(), &block.u, &block.t, &mut block.r);
+            let fields = (&block.u[..], &block.t[..]);
+            rd.reaction_on(cells, fields, &mut block.r, &mut block.tape);
             for (s, r) in block.r.iter_mut().enumerate() {
                 for (j, values) in r.chunks_exact_mut(nx).enumerate() {
                     let at = fourier.row(j, s);
@@ -612,7 +640,7 @@ impl<'a> Etdrk4<'a> {
                 nv.par_chunks_mut(width),
                 acc.par_chunks_mut(width),
                 inverted.par_chunks_mut(width),
-                coefficients.par_chunks(width),
+                coefficients.par_chunks(width * Coefficients::FIELDS),
             )
                 .into_par_iter()
                 .map(|(v, nv, acc, inverted, coefficients)| Columns {
@@ -652,40 +680,42 @@ fn sweep_columns(
                 let at = (kx * ns + s) * ny;
                 let range = at..at + ny;
                 let next = &mut c.inverted[range.clone()];
-                let (v, k) = (&mut c.v[range.clone()], &c.coefficients[range.clone()]);
+                let v = &mut c.v[range.clone()];
+                let k = &c.coefficients[Coefficients::FIELDS * at..][..Coefficients::FIELDS * ny];
+                let [e, e2, q, f1, f2x2, f3] = Coefficients::columns(k, ny);
                 match stage {
                     Stage::Load => next.copy_from_slice(v),
                     Stage::First => {
                         let (nv, acc) = (&mut c.nv[range.clone()], &mut c.acc[range]);
                         for j in 0..ny {
-                            let (k, n) = (k[j], n[j]);
+                            let n = n[j];
                             nv[j] = n;
-                            acc[j] = k.e * v[j] + k.f1 * n;
-                            next[j] = k.e2 * v[j] + k.q * n;
+                            acc[j] = e[j] * v[j] + f1[j] * n;
+                            next[j] = e2[j] * v[j] + q[j] * n;
                         }
                     }
                     Stage::Second => {
                         let acc = &mut c.acc[range];
                         for j in 0..ny {
-                            let (k, n) = (k[j], n[j]);
-                            acc[j] += k.f2x2 * n;
-                            next[j] = k.e2 * v[j] + k.q * n;
+                            let n = n[j];
+                            acc[j] += f2x2[j] * n;
+                            next[j] = e2[j] * v[j] + q[j] * n;
                         }
                     }
                     Stage::Third => {
                         let (nv, acc) = (&c.nv[range.clone()], &mut c.acc[range]);
                         for j in 0..ny {
-                            let (k, n) = (k[j], n[j]);
-                            acc[j] += k.f2x2 * n;
-                            let a = k.e2 * v[j] + k.q * nv[j];
-                            next[j] = k.e2 * a + k.q * (2.0 * n - nv[j]);
+                            let n = n[j];
+                            acc[j] += f2x2[j] * n;
+                            let a = e2[j] * v[j] + q[j] * nv[j];
+                            next[j] = e2[j] * a + q[j] * (2.0 * n - nv[j]);
                         }
                     }
                     Stage::Fourth { .. } => {
                         let acc = &c.acc[range];
                         let mut finite = true;
                         for j in 0..ny {
-                            v[j] = acc[j] + k[j].f3 * n[j];
+                            v[j] = acc[j] + f3[j] * n[j];
                             next[j] = v[j];
                             finite &= v[j].re.is_finite() & v[j].im.is_finite();
                         }

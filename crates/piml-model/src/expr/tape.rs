@@ -270,11 +270,7 @@ impl Tape {
             o.resize(rows, 0.0);
         }
         if rows <= BLOCK {
-            let mut local = vec![0.0; self.outputs.len() * rows];
-            self.eval_rows(inputs, 0, rows, &mut local);
-            for (o, values) in out.iter_mut().zip(local.chunks_exact(rows.max(1))) {
-                o.copy_from_slice(values);
-            }
+            self.eval_columns_into(inputs, out, &mut Vec::new());
             return;
         }
         let blocks: Vec<(usize, Vec<f64>)> = (0..rows)
@@ -284,7 +280,9 @@ impl Tape {
             .map(|start| {
                 let len = BLOCK.min(rows - start);
                 let mut local = vec![0.0; self.outputs.len() * len];
-                self.eval_rows(inputs, start, len, &mut local);
+                self.eval_rows(inputs, start, len, &mut Vec::new(), |j, at, values| {
+                    local[j * len + at..][..values.len()].copy_from_slice(values)
+                });
                 (start, local)
             })
             .collect();
@@ -296,12 +294,35 @@ impl Tape {
         }
     }
 
-    /// Rows `first..first + rows` of every output, output-major into `out`.
-    fn eval_rows(&self, inputs: &[&[f64]], first: usize, rows: usize, out: &mut [f64]) {
+    /// [`Tape::eval_columns`] on the calling thread alone, writing the
+    /// heads of `out` (each resized to the columns' length) straight from
+    /// the work area `work`, which is grown as needed and can be kept
+    /// between calls: nothing is allocated once it is large enough.
+    pub fn eval_columns_into(&self, inputs: &[&[f64]], out: &mut [Vec<f64>], work: &mut Vec<f64>) {
+        let rows = inputs.first().map_or(0, |c| c.len());
+        for o in out.iter_mut() {
+            o.resize(rows, 0.0);
+        }
+        self.eval_rows(inputs, 0, rows, work, |j, at, values| {
+            out[j][at..at + values.len()].copy_from_slice(values)
+        });
+    }
+
+    /// Rows `first..first + rows` of every output, handed chunk by chunk to
+    /// `put(output, row offset from first, values)`; `work` is the
+    /// slot-major work area (resized).
+    fn eval_rows(
+        &self,
+        inputs: &[&[f64]],
+        first: usize,
+        rows: usize,
+        work: &mut Vec<f64>,
+        mut put: impl FnMut(usize, usize, &[f64]),
+    ) {
         let n_const = self.constants.len();
         let base = self.n_inputs + n_const;
         // Slot-major work area: slot s of row r sits at s*CHUNK + r.
-        let mut work = vec![0.0; self.n_slots() * CHUNK];
+        work.resize(self.n_slots() * CHUNK, 0.0);
         for (k, &c) in self.constants.iter().enumerate() {
             work[(self.n_inputs + k) * CHUNK..][..CHUNK].fill(c);
         }
@@ -367,8 +388,7 @@ impl Tape {
                 }
             }
             for (j, &slot) in self.outputs.iter().enumerate() {
-                out[j * rows + start..][..len]
-                    .copy_from_slice(&work[slot as usize * CHUNK..][..len]);
+                put(j, start, &work[slot as usize * CHUNK..][..len]);
             }
             start += len;
         }
