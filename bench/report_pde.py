@@ -7,6 +7,7 @@ docs/BENCHMARKS.md, between <!-- pde:begin --> and <!-- pde:end -->.
 import datetime
 import json
 import os
+import re
 import sys
 
 from report_common import git_commit, machine, write_section
@@ -112,7 +113,9 @@ def main():
             f"{q['seconds'] / p['seconds']:.2f} | {q['us_per_step'] / per_step:.3f} |"
         )
     for dt, reason in failed:
-        lines.append(f"| piml (ETDRK4, dt {dt}) | did not finish: {reason.removeprefix('error: ')} |  |  |  |  |  |  |  |")
+        at = re.search(r"non-finite value .* at t = ([-+.\deE]+)", reason)
+        why = f"blew up: NaN or infinity at t = {float(at[1]):.1f}" if at else reason.removeprefix("error: ")
+        lines.append(f"| piml (ETDRK4, dt {dt}) | {why} |  |  |  |  |  |  |  |")
     dt, p, err = matched
     lines += [
         "",

@@ -182,6 +182,21 @@ fn tape_matches_tree_on_points_and_columns() {
     let k_col: Vec<f64> = (0..n).map(|i| 1.0 + 0.001 * i as f64).collect();
     let mut cols = vec![Vec::new(); 4];
     tape.eval_columns(&[&s_col, &v_col, &k_col], &mut cols);
+    // The one-thread form into caller buffers, its work area reused for a
+    // second, shorter call (a stale longer output must be cut to length).
+    let (mut into, mut work) = (vec![Vec::new(); 4], Vec::new());
+    tape.eval_columns_into(
+        &[&s_col[..9], &v_col[..9], &k_col[..9]],
+        &mut into,
+        &mut work,
+    );
+    tape.eval_columns_into(&[&s_col, &v_col, &k_col], &mut into, &mut work);
+    let mut short = vec![vec![f64::NAN; n]; 4];
+    tape.eval_columns_into(
+        &[&s_col[..300], &v_col[..300], &k_col[..300]],
+        &mut short,
+        &mut work,
+    );
     for r in 0..n {
         let vals = [s_col[r], v_col[r], k_col[r]];
         tape.eval(&vals, &mut scratch, &mut out);
@@ -189,8 +204,13 @@ fn tape_matches_tree_on_points_and_columns() {
             let tree = e.eval(&|s| names.iter().position(|n| *n == s).map(|i| vals[i]));
             assert_eq!(out[j].to_bits(), tree.to_bits());
             assert_eq!(cols[j][r].to_bits(), tree.to_bits());
+            assert_eq!(into[j][r].to_bits(), tree.to_bits());
+            if r < 300 {
+                assert_eq!(short[j][r].to_bits(), tree.to_bits());
+            }
         }
     }
+    assert!(short.iter().all(|c| c.len() == 300));
     assert_eq!(
         Tape::compile(&[parse("Sx + 1").unwrap()], &names).unwrap_err(),
         UnknownSymbol("Sx".into())
