@@ -185,7 +185,8 @@ def main():
     lines += [
         "",
         f"On {os.cpu_count()} threads one 512² run steps {p512['seconds'] / pa['seconds']:.2f}× as fast as on one "
-        "(rows and columns of the grid split across rayon threads; the same bytes out on any thread count). "
+        "(rows and columns of the grid split across rayon threads; the same bytes out on any thread count; a "
+        "speed-up needs an idle core, which a load average at or above the core count leaves none of). "
         f"The machine is shared: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores when this report "
         "was written, so absolute times are inflated and ratios between runs of one report are what to trust.",
         "",
