@@ -1,5 +1,6 @@
-//! Training histories: losses on a log scale in one panel, the estimated
-//! parameters (fit-pinn) or the learning rate (fit-operator) in another.
+//! Training histories: losses on a log scale in one panel, then one panel per
+//! estimated parameter (fit-pinn) or the learning rate (fit-operator), each
+//! on its own scale.
 
 use piml_io::{Column, Table};
 
@@ -40,7 +41,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             iterations(&numbers(table, "step")?),
             losses,
             parameters,
-            "parameters",
+            "",
         )
     } else {
         return Err(table_error(
@@ -56,7 +57,12 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             .enumerate()
             .map(|(i, name)| {
                 Ok(Series {
-                    label: name.clone(),
+                    // A panel of one curve needs no legend: its axis names it.
+                    label: if names.len() > 1 {
+                        name.clone()
+                    } else {
+                        String::new()
+                    },
                     points: curve(&x, &numbers(table, name)?, &rows),
                     mark: Mark::Solid,
                     colour: i,
@@ -66,7 +72,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
         Ok(Panel::Lines(Lines {
             caption: caption.to_string(),
             x_label: x_label.clone(),
-            y_label: model.shared_label(names, "value"),
+            y_label: model.shared_label(names, "loss"),
             log_y,
             series,
             levels: Vec::new(),
@@ -74,19 +80,20 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
         }))
     };
     let mut panels = vec![panel("losses", &losses, true)?];
-    if !others.is_empty() {
-        let positive = others
-            .iter()
-            .map(|n| numbers(table, n))
-            .collect::<Result<Vec<_>>>()?
-            .iter()
-            .flatten()
-            .all(|v| v.is_nan() || *v > 0.0);
-        panels.push(panel(others_caption, &others, options.log_y && positive)?);
+    for name in &others {
+        let positive = numbers(table, name)?.iter().all(|v| v.is_nan() || *v > 0.0);
+        let caption = if others_caption.is_empty() {
+            name
+        } else {
+            others_caption
+        };
+        panels.push(panel(
+            caption,
+            std::slice::from_ref(name),
+            options.log_y && positive,
+        )?);
     }
-    let mut figure = Figure::grid(model.title("training history"), panels);
-    figure.columns = 1;
-    Ok(figure)
+    Ok(Figure::grid(model.title("training history"), panels))
 }
 
 /// The numeric columns of the table, in order.
