@@ -343,11 +343,16 @@ fn draw_heat<DB: DrawingBackend>(
             (padded(x0, x1), padded(y0, y1))
         }
     };
+    let area = if heat.equal_aspect {
+        &equal_aspect(area, &x_range, &y_range)
+    } else {
+        area
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(&heat.caption, (FAMILY, CAPTION_SIZE))
-        .margin(8)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
+        .margin(HEAT_MARGIN)
+        .x_label_area_size(HEAT_X_LABELS)
+        .y_label_area_size(HEAT_Y_LABELS)
         .build_cartesian_2d(x_range, y_range)
         .map_err(draw_error)?;
     chart
@@ -385,6 +390,35 @@ fn draw_heat<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+const HEAT_MARGIN: u32 = 8;
+const HEAT_X_LABELS: u32 = 40;
+const HEAT_Y_LABELS: u32 = 60;
+
+/// The part of `area` whose plotting box has the data's aspect ratio,
+/// centred: the rest becomes margin.
+fn equal_aspect<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: &Range<f64>,
+    y: &Range<f64>,
+) -> DrawingArea<DB, Shift> {
+    let (w, h) = area.dim_in_pixel();
+    // Room the caption, tick labels and margins take (approximately: the
+    // caption's height is its font size plus a little).
+    let box_w = f64::from(w) - f64::from(HEAT_Y_LABELS + 2 * HEAT_MARGIN);
+    let box_h = f64::from(h) - f64::from(HEAT_X_LABELS + 2 * HEAT_MARGIN + CAPTION_SIZE + 10);
+    let aspect = (x.end - x.start) / (y.end - y.start);
+    if !(box_w > 0.0 && box_h > 0.0 && aspect.is_finite() && aspect > 0.0) {
+        return area.clone();
+    }
+    if box_w / box_h > aspect {
+        let side = ((box_w - box_h * aspect) / 2.0) as i32;
+        area.margin(0, 0, side, side)
+    } else {
+        let side = ((box_h - box_w / aspect) / 2.0) as i32;
+        area.margin(side, side, 0, 0)
+    }
 }
 
 /// The colour bar: the map from bottom (min) to top (max) with value ticks.

@@ -61,6 +61,8 @@ pub(crate) struct Heat {
     pub x_label: String,
     pub y_label: String,
     pub cells: Cells,
+    /// One unit on x as long as one on y: both axes are space.
+    pub equal_aspect: bool,
 }
 
 /// One panel of a figure.

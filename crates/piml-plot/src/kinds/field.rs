@@ -44,6 +44,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             x_label: model.coordinate_label("x"),
             y_label: model.coordinate_label("y"),
             cells: Cells::grid(&points),
+            equal_aspect: true,
         }));
     }
     let Some((min, max)) = value_range(all) else {

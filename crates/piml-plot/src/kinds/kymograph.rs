@@ -41,6 +41,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             x_label: model.coordinate_label("x"),
             y_label: model.coordinate_label("t"),
             cells: Cells::grid(&points),
+            equal_aspect: false,
         })],
     );
     figure.colour_bar = Some(ColourBar {

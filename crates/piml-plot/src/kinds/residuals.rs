@@ -66,6 +66,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             x_label: model.coordinate_label("x"),
             y_label: model.coordinate_label("t"),
             cells: Cells::Dots(dots),
+            equal_aspect: false,
         })],
     );
     figure.colour_bar = Some(ColourBar {
