@@ -281,7 +281,11 @@ where
     if labelled > 0 && labelled <= 12 {
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if lines.legend_low {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .label_font((FAMILY, LABEL_SIZE))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
@@ -465,4 +469,15 @@ fn draw_colour_bar<DB: DrawingBackend>(
     ))
     .map_err(draw_error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edges;
+
+    #[test]
+    fn cell_edges_lie_midway_and_half_a_spacing_beyond_the_ends() {
+        assert_eq!(edges(&[0.0, 1.0, 3.0]), [-0.5, 0.5, 2.0, 4.0]);
+        assert_eq!(edges(&[2.0]), [1.5, 2.5]);
+    }
 }

@@ -39,6 +39,9 @@ pub(crate) struct Lines {
     pub levels: Vec<Level>,
     /// How many distinct colours the series use (they are spread over the colour map).
     pub colours: usize,
+    /// The legend in the lower right corner rather than the upper right: for
+    /// curves that rise to the right (profiles, waterfalls).
+    pub legend_low: bool,
 }
 
 /// Values coloured through the figure's colour bar: a rectangular grid of

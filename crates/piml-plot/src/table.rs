@@ -187,3 +187,33 @@ pub(crate) fn curve(xs: &[f64], ys: &[f64], rows: &[usize]) -> Vec<(f64, f64)> {
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     points
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_split_by_condition_and_sample_in_order_of_appearance() {
+        let mut table = Table::new();
+        table.push_utf8(
+            "condition",
+            ["low", "low", "high", "low"]
+                .map(|c| Some(c.to_string()))
+                .to_vec(),
+        );
+        table.push("sample", Column::I64(vec![0, 1, 0, 0]));
+        let groups = groups(&table).unwrap();
+        let labels: Vec<&str> = groups.iter().map(|g| g.label.as_str()).collect();
+        assert_eq!(labels, ["low sample 0", "low sample 1", "high sample 0"]);
+        assert_eq!(groups[0].rows, [0, 3]);
+    }
+
+    #[test]
+    fn a_single_group_has_no_label() {
+        let mut table = Table::new();
+        table.push_f64("t", vec![Some(0.0), Some(1.0)]);
+        let groups = groups(&table).unwrap();
+        assert_eq!(groups.len(), 1);
+        assert!(groups[0].label.is_empty());
+    }
+}

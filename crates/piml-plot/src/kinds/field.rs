@@ -100,3 +100,22 @@ fn chosen_times(available: &[f64], requested: &[f64]) -> Result<Vec<f64>> {
 fn short(v: f64) -> String {
     format!("{}", (v * 1e4).round() / 1e4)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::chosen_times;
+
+    #[test]
+    fn default_times_spread_from_first_to_last() {
+        let times: Vec<f64> = (0..=10).map(f64::from).collect();
+        assert_eq!(chosen_times(&times, &[]).unwrap(), [0.0, 3.0, 6.0, 10.0]);
+        assert_eq!(chosen_times(&times[..2], &[]).unwrap(), [0.0, 1.0]);
+    }
+
+    #[test]
+    fn requested_times_take_the_nearest_stored_one() {
+        let times = [0.0, 0.1, 0.2, 0.30000000000000004];
+        assert_eq!(chosen_times(&times, &[0.3, 0.09]).unwrap(), [times[3], 0.1]);
+        assert!(chosen_times(&times, &[0.5]).is_err());
+    }
+}

@@ -77,6 +77,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             series,
             levels: Vec::new(),
             colours: names.len(),
+            legend_low: false,
         }))
     };
     let mut panels = vec![panel("losses", &losses, true)?];
@@ -121,4 +122,16 @@ fn iterations(steps: &[f64]) -> Vec<f64> {
             s + offset
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iterations;
+
+    #[test]
+    fn lbfgs_evaluations_continue_after_the_adam_steps() {
+        // Adam rows at steps 0, 10, 20; L-BFGS rows at evaluations 0, 5; a final row.
+        let steps = [0.0, 10.0, 20.0, 0.0, 5.0, 5.0];
+        assert_eq!(iterations(&steps), [0.0, 10.0, 20.0, 20.0, 25.0, 25.0]);
+    }
 }

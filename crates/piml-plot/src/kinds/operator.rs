@@ -77,6 +77,7 @@ pub(crate) fn figure(prediction: &Table, truth: &Table, options: &Options) -> Re
         series,
         levels: Vec::new(),
         colours: samples.len(),
+        legend_low: false,
     };
     Ok(Figure::grid(
         model.title("operator prediction (dashed) and truth (solid)"),

@@ -85,6 +85,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
                 y: CHI2_1_95,
             }],
             colours: 1,
+            legend_low: true,
         }));
     }
     Ok(Figure::grid(model.title("profile likelihood"), panels))

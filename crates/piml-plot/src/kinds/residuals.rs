@@ -44,6 +44,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             }],
             levels: Vec::new(),
             colours: 1,
+            legend_low: false,
         };
         return Ok(Figure::grid(title, vec![Panel::Lines(panel)]));
     }

@@ -95,6 +95,7 @@ pub(crate) fn figure(tables: &[Table], data: Option<&Table>, options: &Options) 
         series,
         levels: Vec::new(),
         colours: keys.len(),
+        legend_low: false,
     };
     Ok(Figure::grid(
         model.title("trajectories"),

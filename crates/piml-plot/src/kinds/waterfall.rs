@@ -54,6 +54,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
             y: best,
         }],
         colours: 1,
+        legend_low: true,
     };
     let model = ModelInfo::of(table);
     Ok(Figure::grid(
