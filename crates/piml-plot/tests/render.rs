@@ -142,11 +142,15 @@ fn trajectories_with_data_and_a_fit() {
     let mut data = Table::new();
     data.push_f64("t", f64s([1.0, 3.0, 6.0]));
     data.push_f64("u", vec![Some(0.75), None, Some(0.16)]);
+    // A fit's prediction of u alone, drawn dashed beside both curves.
+    let mut fit = Table::new();
+    fit.push("t", sim.column("t").unwrap().clone());
+    fit.push("u", sim.column("u").unwrap().clone());
     let options = small();
     let pixels = assert_drawn(
         &render_png(
             Kind::Trajectories,
-            &[sim.clone(), sim.clone()],
+            &[sim.clone(), fit.clone()],
             Some(&data),
             &options,
         ),
@@ -157,7 +161,12 @@ fn trajectories_with_data_and_a_fit() {
         pixels.contains(&VIRIDIS_LOW),
         "u is not drawn in the map's first colour"
     );
-    let svg = render_svg(Kind::Trajectories, &[sim], Some(&data), &Options::default());
+    let svg = render_svg(
+        Kind::Trajectories,
+        &[sim, fit],
+        Some(&data),
+        &Options::default(),
+    );
     for label in ["decay: trajectories", "t [h]", "value [uM]", "u data", "v"] {
         assert!(has_text(&svg, label), "no '{label}' in the SVG");
     }

@@ -31,11 +31,7 @@ pub(crate) fn figure(tables: &[Table], data: Option<&Table>, options: &Options) 
     let mut series = Vec::new();
     for (k, table) in tables.iter().enumerate() {
         let t = numbers(table, "t")?;
-        let names = if k == 0 {
-            species.clone()
-        } else {
-            chosen_columns(table, &species)?
-        };
+        let names = present(table, &species)?;
         let suffix = if k == 0 {
             String::new()
         } else {
@@ -61,13 +57,7 @@ pub(crate) fn figure(tables: &[Table], data: Option<&Table>, options: &Options) 
     }
     if let Some(data) = data {
         let t = numbers(data, "t")?;
-        let measured: Vec<&String> = species.iter().filter(|s| has(data, s)).collect();
-        if measured.is_empty() {
-            return Err(table_error(
-                data,
-                format!("no column of the species drawn ({})", species.join(", ")),
-            ));
-        }
+        let measured = present(data, &species)?;
         for group in groups(data)? {
             for name in &measured {
                 let key = join(name, &group.label);
@@ -101,6 +91,19 @@ pub(crate) fn figure(tables: &[Table], data: Option<&Table>, options: &Options) 
         model.title("trajectories"),
         vec![Panel::Lines(panel)],
     ))
+}
+
+/// The drawn columns a further table holds: a fit's prediction or the data
+/// may hold only some (its observables); none is an error.
+fn present<'a>(table: &Table, species: &'a [String]) -> Result<Vec<&'a String>> {
+    let names: Vec<&String> = species.iter().filter(|s| has(table, s)).collect();
+    if names.is_empty() {
+        return Err(table_error(
+            table,
+            format!("no column of the species drawn ({})", species.join(", ")),
+        ));
+    }
+    Ok(names)
 }
 
 /// `u`, or `u sample 3` when the table has several groups.
