@@ -25,7 +25,7 @@ pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
 };
 pub use optimise::{Method, Outcome, Settings, minimise};
-pub use problem::{Estimated, Evaluation, Problem};
+pub use problem::{Estimated, Evaluation, Problem, SigmaSource};
 pub use selection::{Criteria, Ranked, rank};
 pub use transform::Transform;
 pub use uncertainty::Uncertainty;

@@ -30,7 +30,7 @@ pub struct Estimated {
 
 /// Where an observable's noise standard deviation comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum SigmaSource {
+pub enum SigmaSource {
     /// The `sigma_<name>` column, point by point.
     Column,
     Known(f64),
@@ -215,6 +215,20 @@ impl Problem {
 
     pub fn estimated(&self) -> &[Estimated] {
         &self.estimated
+    }
+
+    /// Where observable `o`'s sigma comes from.
+    pub fn sigma_source(&self, o: usize) -> SigmaSource {
+        self.sigma[o]
+    }
+
+    /// The same problem with the `k`-th estimated parameter held at `value`
+    /// (a profile likelihood's inner optimisation); the others keep their order.
+    pub fn fixing(&self, k: usize, value: f64) -> Problem {
+        let mut fixed = self.clone();
+        let e = fixed.estimated.remove(k);
+        fixed.base[e.index] = value;
+        fixed
     }
 
     /// Names of the noise sigmas estimated per observable: `sigma_<observable>`.

@@ -15,13 +15,9 @@ pub enum Error {
     /// the unknowns (for instance 1/S with S(0) = 0 known).
     #[error("{0}")]
     Singular(String),
-    /// The ODE solver failed while computing sensitivities.
-    #[error("{context}")]
-    Solver {
-        context: String,
-        #[source]
-        source: piml_ode::Error,
-    },
+    /// The likelihood (piml-fit): bad data for the model, or a failed solve.
+    #[error(transparent)]
+    Fit(#[from] piml_fit::Error),
     /// A data or fit file could not be read.
     #[error(transparent)]
     Io(#[from] piml_io::Error),
@@ -36,8 +32,8 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         match self {
             Error::Input(_) | Error::NotRational { .. } | Error::Singular(_) => true,
-            Error::Solver { source, .. } => source.is_input_error(),
             Error::Io(e) => e.is_input_error(),
+            Error::Fit(e) => e.is_input_error(),
             Error::Numerical(_) => false,
         }
     }

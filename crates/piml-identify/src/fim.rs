@@ -1,22 +1,23 @@
-//! The Fisher information of the estimated parameters at given values,
-//! from forward sensitivities of the kinetic equations (piml-sim), with its
+//! The Fisher information of the estimated parameters at given values —
+//! piml-fit's, from one solve of the kinetic equations with their forward
+//! sensitivities, for every noise model piml-fit takes — with its
 //! eigen-decomposition (stiff and sloppy directions, Gutenkunst et al. 2007),
 //! Cramér–Rao standard errors and correlations.
 //!
-//! For a measurement y ~ N(f(θ), s²) the information is ∇f∇fᵀ/s² plus
-//! 2∇s∇sᵀ/s² when s depends on θ: proportional noise s = c·|f| gives
-//! (1/c² + 2)∇f∇fᵀ/f², lognormal noise (log y ~ N(log f, σ²)) gives
-//! ∇f∇fᵀ/(σ²f²). Gradients are taken in each parameter's optimisation
-//! scale: ∂f/∂log θ = θ∂f/∂θ for log-scaled parameters.
+//! Noise parameters (a sigma that is a parameter appearing in no equation)
+//! and sigmas estimated per observable are nuisances: the information of
+//! the others is the Schur complement F_kk − F_kn F_nn⁺ F_nk, the inverse
+//! of the kinetic block of F⁻¹. It is given in each parameter's
+//! optimisation scale: ∂/∂log θ = θ∂/∂θ for log-scaled parameters.
 
 use nalgebra::{DMatrix, SymmetricEigen};
+use piml_fit::{Dataset, Problem};
 use piml_io::Table;
-use piml_model::expr::derivative;
-use piml_model::{Expr, Kinetics, Model, NoiseKind, Scale, Sigma, Tape};
+use piml_model::{Model, NoiseKind, Scale};
 use piml_ode::OdeSolver;
-use piml_sim::solve_kinetics_sensitivities;
 
 use crate::error::Error;
+use crate::system::estimated_parameters;
 
 /// Eigenvalues below this fraction of the largest are zero to the accuracy
 /// of the sensitivities (relative errors δ ≈ 1e-8 at the default tolerances
@@ -28,134 +29,52 @@ pub const SLOPPY_FRACTION: f64 = 1e-6;
 /// A parameter whose component along a null direction exceeds this is not identifiable.
 const NULL_COMPONENT: f64 = 0.1;
 
-/// One measured value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measurement {
-    /// Index into [`Data::experiments`].
-    pub experiment: usize,
-    pub t: f64,
-    /// Index into the model's observables.
-    pub observable: usize,
-    pub value: f64,
-    /// Its standard deviation, from a `sigma_<name>` column.
-    pub sigma: Option<f64>,
-}
-
-/// Measurements grouped by experiment (condition).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Data {
-    /// Condition names; `None` is the model as written.
-    pub experiments: Vec<Option<String>>,
-    pub points: Vec<Measurement>,
-    /// Columns that are none of t, condition, replicate, observables or sigmas.
-    pub ignored_columns: Vec<String>,
-}
-
 fn input(message: String) -> Error {
     Error::Input(message)
 }
 
-/// Reads the measurements of a data table (DESIGN.md's wide layout):
-/// `t`, optional `condition`, one column per observable, optional `sigma_<name>`.
-pub fn read_data(table: &Table, model: &Model) -> Result<Data, Error> {
-    if model.is_algebraic() || model.is_spatial() {
-        return Err(input(format!(
-            "model '{}' is {}: the Fisher information here needs kinetic equations (species and \
-             no space axes)",
-            model.name,
-            if model.is_spatial() {
-                "spatial"
-            } else {
-                "algebraic"
-            }
-        )));
-    }
-    let file = table
-        .source()
-        .map_or_else(|| "data".to_string(), |p| p.display().to_string());
-    table.require_columns(&["t"])?;
-    let t = table.f64_values("t")?;
-    let observed: Vec<usize> = (0..model.observables.len())
-        .filter(|&i| table.column(&model.observables[i].name).is_some())
-        .collect();
-    if observed.is_empty() {
-        let names: Vec<&str> = model.observables.iter().map(|o| o.name.as_str()).collect();
-        return Err(input(format!(
-            "{file}: no column for any observable of the model ({})",
-            names.join(", ")
-        )));
-    }
-    let conditions: Vec<Option<String>> = match table.column("condition") {
-        Some(_) => table.utf8_column("condition")?.to_vec(),
-        None => vec![None; table.n_rows()],
-    };
-    let mut experiments: Vec<Option<String>> = Vec::new();
-    let mut known: Vec<String> = vec!["t".into(), "condition".into(), "replicate".into()];
-    let mut points = Vec::new();
-    for &o in &observed {
-        let name = &model.observables[o].name;
-        let values = table.f64_values(name)?;
-        let sigma_name = format!("sigma_{name}");
-        let sigmas = match table.column(&sigma_name) {
-            Some(_) => Some(table.f64_values(&sigma_name)?),
-            None => None,
-        };
-        known.extend([name.clone(), sigma_name.clone()]);
-        for (row, value) in values.iter().enumerate() {
-            let Some(value) = *value else { continue };
-            let line = row + 2;
-            let time = t[row].filter(|v| v.is_finite()).ok_or_else(|| {
-                input(format!("{file}: row {line}: 't' is missing or not finite"))
-            })?;
-            if !value.is_finite() {
-                return Err(input(format!(
-                    "{file}: row {line}, column '{name}': the value {value} is not finite"
-                )));
-            }
-            let sigma = match sigmas.as_ref().and_then(|s| s[row]) {
-                Some(s) if !(s > 0.0 && s.is_finite()) => {
-                    return Err(input(format!(
-                        "{file}: row {line}, column '{sigma_name}': a standard deviation must be \
-                         positive, got {s}"
-                    )));
-                }
-                other => other,
-            };
-            let experiment = match experiments.iter().position(|e| *e == conditions[row]) {
-                Some(e) => e,
-                None => {
-                    experiments.push(conditions[row].clone());
-                    experiments.len() - 1
-                }
-            };
-            points.push(Measurement {
-                experiment,
-                t: time,
-                observable: o,
-                value,
-                sigma,
-            });
+/// The model as the analyses see it: the parameters marked `estimate`, or
+/// every parameter when none is.
+pub fn analysed(model: &Model) -> Model {
+    let mut model = model.clone();
+    if !model.parameters.iter().any(|p| p.estimate) {
+        for p in &mut model.parameters {
+            p.estimate = true;
         }
     }
-    if points.is_empty() {
-        return Err(input(format!("{file}: no measured values")));
-    }
-    let known: Vec<&str> = known.iter().map(String::as_str).collect();
-    Ok(Data {
-        experiments,
-        points,
-        ignored_columns: table.unknown_columns(&known),
-    })
+    model
+}
+
+/// piml-fit's likelihood of `table` (named `file` in errors) under the
+/// analysed model, starting at the model's values.
+pub fn problem(
+    model: &Model,
+    table: &Table,
+    file: &str,
+    solver: OdeSolver,
+) -> Result<Problem, Error> {
+    let model = analysed(model);
+    let data = Dataset::new(&model, table, file)?;
+    Ok(Problem::new(&model, data, solver)?)
 }
 
 /// Sets the parameter values of a fit document (`"parameters": {"<name>":
-/// {"estimate": …}}`); errors name the file and the parameter.
+/// {"estimate": …}}`, as fit-kinetics writes it); errors name the file and
+/// the parameter. Sigmas fit-kinetics estimated per observable
+/// (`sigma_<observable>`, not model parameters) are skipped: the analyses
+/// estimate them again at every parameter point.
 pub fn apply_fit(model: &mut Model, fit: &serde_json::Value, file: &str) -> Result<(), Error> {
     let parameters = fit
         .get("parameters")
         .and_then(|p| p.as_object())
         .ok_or_else(|| input(format!("{file}: expected an object \"parameters\"")))?;
     for (name, entry) in parameters {
+        let per_observable = name
+            .strip_prefix("sigma_")
+            .is_some_and(|o| model.observables.iter().any(|ob| ob.name == o));
+        if per_observable && model.parameter(name).is_none() {
+            continue;
+        }
         let value = entry
             .get("estimate")
             .and_then(serde_json::Value::as_f64)
@@ -178,7 +97,8 @@ pub enum SigmaSource {
     Column,
     /// The model's `noise.sigma`.
     Model,
-    /// Estimated from the residuals at the given values: RSS/(n − p).
+    /// Estimated per observable by maximum likelihood at the given values
+    /// (σ̂² = mean squared scaled residual) and treated as a nuisance.
     Residuals,
 }
 
@@ -215,154 +135,45 @@ pub struct Fisher {
     pub points: usize,
 }
 
-/// One point's model value and gradient in the optimisation scales.
-pub(crate) struct Predicted {
-    pub f: f64,
-    pub gradient: Vec<f64>,
-}
-
-/// The noise of one point: its kind and σ on the noise model's scale (a
-/// `sigma_<name>` column makes it Gaussian with that σ).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PointNoise {
-    pub kind: NoiseKind,
-    pub sigma: f64,
-}
-
-/// Each observable with its derivatives: [h, ∂h/∂y…, ∂h/∂p…] of (y, p, t).
-fn observable_tapes(model: &Model) -> Vec<Tape> {
-    let mut inputs: Vec<String> = model.species.iter().map(|s| s.name.clone()).collect();
-    inputs.extend(model.parameters.iter().map(|p| p.name.clone()));
-    inputs.push("t".into());
-    model
-        .observables
-        .iter()
-        .map(|o| {
-            let mut exprs: Vec<Expr> = vec![o.expr.clone()];
-            exprs.extend(
-                inputs[..inputs.len() - 1]
-                    .iter()
-                    .map(|v| derivative(&o.expr, v)),
-            );
-            // Every symbol of a validated kinetic model's observable is among these inputs.
-            Tape::compile(&exprs, &inputs)
-                .unwrap_or_else(|e| panic!("validated observable refers to {e}"))
-        })
-        .collect()
-}
-
-/// Predictions and gradients of every measurement.
-pub(crate) fn predict(
-    model: &Model,
-    estimated: &[usize],
-    data: &Data,
-    solver: &OdeSolver,
-) -> Result<Vec<Predicted>, Error> {
-    let tapes = observable_tapes(model);
-    let (n, np) = (model.species.len(), model.parameters.len());
-    let t0 = model
-        .time
-        .as_ref()
-        .and_then(|t| t.span)
-        .map_or(0.0, |s| s[0]);
-    let mut predicted: Vec<Option<Predicted>> = data.points.iter().map(|_| None).collect();
-    for (e, name) in data.experiments.iter().enumerate() {
-        let (experiment, overridden) = match name.as_deref().and_then(|c| model.condition(c)) {
-            Some(c) => (
-                model.under_condition(c),
-                c.parameters.iter().map(|(p, _)| p.clone()).collect(),
-            ),
-            None => (model.clone(), Vec::new()),
-        };
-        let kinetics = Kinetics::new(&experiment).map_err(|e| input(e.to_string()))?;
-        let p = experiment.parameter_values();
-        let mut times: Vec<f64> = data
-            .points
-            .iter()
-            .filter(|m| m.experiment == e)
-            .map(|m| m.t)
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times.dedup();
-        let label = name.as_deref().map_or_else(
-            || "the model as written".to_string(),
-            |c| format!("condition '{c}'"),
-        );
-        if let Some(first) = times.first().filter(|t| **t < t0) {
-            return Err(input(format!(
-                "data of {label}: the time {first} is before the start of the model's span, {t0}"
-            )));
-        }
-        let trajectory =
-            solve_kinetics_sensitivities(&kinetics, &p, t0, &times, solver).map_err(|source| {
-                Error::Solver {
-                    context: format!("sensitivities of {label}"),
-                    source,
-                }
-            })?;
-        let mut out = vec![0.0; 1 + n + np];
-        for (k, m) in data
-            .points
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.experiment == e)
-        {
-            let row = times.partition_point(|t| *t < m.t);
-            let y: Vec<f64> = (0..n).map(|i| trajectory.species[i][row]).collect();
-            tapes[m.observable].eval_parts(&[&y, &p, &[m.t]], &mut out);
-            let s = &trajectory.sensitivities[row];
-            let gradient = estimated
-                .iter()
-                .map(|&j| {
-                    if overridden.contains(&model.parameters[j].name) {
-                        return 0.0;
-                    }
-                    let total =
-                        (0..n).map(|i| out[1 + i] * s[(i, j)]).sum::<f64>() + out[1 + n + j];
-                    match model.parameters[j].scale {
-                        Scale::Log => total * model.parameters[j].value,
-                        Scale::Lin => total,
-                    }
-                })
-                .collect();
-            predicted[k] = Some(Predicted {
-                f: out[0],
-                gradient,
-            });
-        }
-    }
-    Ok(predicted.into_iter().flatten().collect())
-}
-
-/// The Fisher information of the estimated parameters (`estimated`, indices
-/// into the model's parameters) at the model's values, from `data`'s design.
-pub fn fisher_information(
-    model: &Model,
-    estimated: &[usize],
-    data: &Data,
-    solver: &OdeSolver,
-) -> Result<Fisher, Error> {
-    if estimated.is_empty() {
+/// The Fisher information of the parameters `estimated_parameters` lists
+/// (noise parameters and per-observable sigmas are nuisances) at the
+/// problem's start values, from `problem`'s data design.
+pub fn fisher_information(problem: &Problem) -> Result<Fisher, Error> {
+    let model = problem.model();
+    let theta: Vec<f64> = problem.estimated().iter().map(|e| e.value).collect();
+    let eval = problem.evaluate(&theta)?;
+    let (kinetic, _) = estimated_parameters(model);
+    let (kept, nuisance): (Vec<usize>, Vec<usize>) = (0..eval.fisher.nrows()).partition(|&i| {
+        problem
+            .estimated()
+            .get(i)
+            .is_some_and(|e| kinetic.contains(&e.index))
+    });
+    if kept.is_empty() {
         return Err(input(format!(
             "model '{}' has no parameters to estimate",
             model.name
         )));
     }
-    let predicted = predict(model, estimated, data, solver)?;
-    let np = estimated.len();
-    let (noise, levels) = noise_levels(model, data, &predicted, np);
-    let mut matrix = DMatrix::<f64>::zeros(np, np);
-    for (pr, level) in predicted.iter().zip(&levels) {
-        let s2 = level.sigma * level.sigma;
-        let weight = match level.kind {
-            NoiseKind::Gaussian => 1.0 / s2,
-            NoiseKind::Proportional => (1.0 / s2 + 2.0) / (pr.f * pr.f),
-            NoiseKind::Lognormal => 1.0 / (s2 * pr.f * pr.f),
-        };
-        for a in 0..np {
-            for b in 0..np {
-                matrix[(a, b)] += weight * pr.gradient[a] * pr.gradient[b];
-            }
+    let block = |rows: &[usize], cols: &[usize]| {
+        DMatrix::from_fn(rows.len(), cols.len(), |a, b| {
+            eval.fisher[(rows[a], cols[b])]
+        })
+    };
+    let mut matrix = block(&kept, &kept);
+    if !nuisance.is_empty() {
+        let cross = block(&kept, &nuisance);
+        let inverse = block(&nuisance, &nuisance)
+            .pseudo_inverse(1e-300)
+            .map_err(|e| {
+                Error::Numerical(format!("nuisance block of the Fisher information: {e}"))
+            })?;
+        matrix -= &cross * inverse * cross.transpose();
+    }
+    let estimated: Vec<usize> = kept.iter().map(|&i| problem.estimated()[i].index).collect();
+    for (a, &ja) in estimated.iter().enumerate() {
+        for (b, &jb) in estimated.iter().enumerate() {
+            matrix[(a, b)] *= scale_factor(model, ja) * scale_factor(model, jb);
         }
     }
     if matrix.iter().any(|v| !v.is_finite()) {
@@ -374,99 +185,51 @@ pub fn fisher_information(
     }
     Ok(decompose(
         model,
-        estimated,
+        &estimated,
         matrix,
-        noise,
-        data.points.len(),
+        noise_used(problem, &eval.sigmas),
+        problem.data().points.len(),
     ))
 }
 
-/// Each observable's noise as used, and each point's: a `sigma_<name>`
-/// column (Gaussian, the standard deviation of the value), else the model's
-/// noise, else σ from the residuals at the given values.
-pub(crate) fn noise_levels(
-    model: &Model,
-    data: &Data,
-    predicted: &[Predicted],
-    np: usize,
-) -> (Vec<NoiseUsed>, Vec<PointNoise>) {
-    let mut levels = vec![
-        PointNoise {
-            kind: NoiseKind::Gaussian,
-            sigma: 1.0,
-        };
-        data.points.len()
-    ];
-    let mut noise = Vec::new();
-    for (o, observable) in model.observables.iter().enumerate() {
-        let points: Vec<usize> = (0..data.points.len())
-            .filter(|&k| data.points[k].observable == o)
-            .collect();
-        if points.is_empty() {
-            continue;
-        }
-        let kind = observable
-            .noise
-            .as_ref()
-            .map_or(NoiseKind::Gaussian, |n| n.kind);
-        let model_sigma = match observable.noise.as_ref().and_then(|n| n.sigma.as_ref()) {
-            Some(Sigma::Value(v)) => Some(*v),
-            Some(Sigma::Parameter(p)) => model.parameter(p).map(|q| q.value),
-            None => None,
-        };
-        let columns = points.iter().all(|&k| data.points[k].sigma.is_some());
-        let (sigma, source) = match (columns, model_sigma) {
-            (true, _) => (None, SigmaSource::Column),
-            (false, Some(s)) => (Some(s), SigmaSource::Model),
-            (false, None) => (
-                Some(residual_sigma(kind, &points, data, predicted, np)),
-                SigmaSource::Residuals,
-            ),
-        };
-        for &k in &points {
-            levels[k] = match data.points[k].sigma {
-                Some(s) => PointNoise {
-                    kind: NoiseKind::Gaussian,
-                    sigma: s,
-                },
-                None => PointNoise {
-                    kind,
-                    sigma: sigma.unwrap_or(1.0),
-                },
-            };
-        }
-        noise.push(NoiseUsed {
-            observable: observable.name.clone(),
-            kind,
-            sigma,
-            source,
-            points: points.len(),
-        });
+/// dθ/d(optimisation coordinate) at the parameter's value.
+fn scale_factor(model: &Model, j: usize) -> f64 {
+    match model.parameters[j].scale {
+        Scale::Log => model.parameters[j].value,
+        Scale::Lin => 1.0,
     }
-    (noise, levels)
 }
 
-/// σ² = RSS/(n − p) on the noise model's scale (n − p at least 1).
-fn residual_sigma(
-    kind: NoiseKind,
-    points: &[usize],
-    data: &Data,
-    predicted: &[Predicted],
-    np: usize,
-) -> f64 {
-    let rss: f64 = points
+/// Each measured observable's noise as the likelihood uses it.
+fn noise_used(problem: &Problem, sigmas: &[f64]) -> Vec<NoiseUsed> {
+    let model = problem.model();
+    problem
+        .data()
+        .observed
         .iter()
-        .map(|&k| {
-            let (y, f) = (data.points[k].value, predicted[k].f);
-            match kind {
-                NoiseKind::Gaussian => (y - f).powi(2),
-                NoiseKind::Proportional => ((y - f) / f).powi(2),
-                NoiseKind::Lognormal => (y.ln() - f.ln()).powi(2),
+        .map(|&o| {
+            let (sigma, source) = match problem.sigma_source(o) {
+                piml_fit::SigmaSource::Column => (None, SigmaSource::Column),
+                piml_fit::SigmaSource::Known(v) => (Some(v), SigmaSource::Model),
+                piml_fit::SigmaSource::Parameter(j) => {
+                    (Some(model.parameters[j].value), SigmaSource::Model)
+                }
+                piml_fit::SigmaSource::Profiled(k) => (Some(sigmas[k]), SigmaSource::Residuals),
+            };
+            NoiseUsed {
+                observable: model.observables[o].name.clone(),
+                kind: piml_fit::noise_kind(model, o),
+                sigma,
+                source,
+                points: problem
+                    .data()
+                    .points
+                    .iter()
+                    .filter(|p| p.observable == o)
+                    .count(),
             }
         })
-        .sum();
-    let dof = points.len().saturating_sub(np).max(1) as f64;
-    (rss / dof).sqrt()
+        .collect()
 }
 
 fn decompose(

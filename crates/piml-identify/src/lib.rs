@@ -8,8 +8,8 @@
 //! ([`System`]). [`fisher_information`] answers at a fit: the Fisher
 //! information from forward sensitivities, its eigen-directions (stiff and
 //! sloppy), Cramér–Rao standard errors and correlations. [`profiles`]
-//! computes profile likelihoods with a stand-in Gaussian objective
-//! ([`Objective`]) until piml-fit's exists.
+//! computes profile likelihoods. Both take piml-fit's likelihood of the
+//! data ([`problem`]), the one fit-kinetics fits.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod combinations;
@@ -27,12 +27,10 @@ mod system;
 pub use combinations::{Combination, CombinationKind};
 pub use error::Error;
 pub use fim::{
-    Data, Fisher, Measurement, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, apply_fit,
-    fisher_information, read_data,
+    Fisher, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, analysed, apply_fit,
+    fisher_information, problem,
 };
-pub use profile::{
-    Objective, ProfileClass, ProfilePoint, ProfileSummary, THRESHOLD, profiles, summarise,
-};
+pub use profile::{ProfileClass, ProfilePoint, ProfileSummary, THRESHOLD, profiles, summarise};
 pub use report::{fim_report, profile_report, structural_report};
 pub use structural::{OrderRule, Structural, Verdict, structural};
 pub use system::{Initial, Question, System, Unknown, UnknownKind, estimated_parameters};

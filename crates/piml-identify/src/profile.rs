@@ -3,20 +3,17 @@
 //! re-optimised, warm-started, until −2 log L has risen by the 95% threshold
 //! χ²₁(0.95) = 3.84 or a bound is reached.
 //!
-//! The objective here is a stand-in until piml-fit's (fit-kinetics) exists:
-//! a Gaussian likelihood on each observable's noise scale, −2 log L = Σ r² +
-//! const with standardised residuals r (Gaussian: (y − f)/σ; lognormal:
-//! (ln y − ln f)/σ), minimised by a bounded Levenberg–Marquardt method whose
-//! Jacobian is the forward sensitivities. [`Objective`] is the one seam to
-//! replace by piml-fit's objective and optimiser.
+//! The likelihood and the optimiser are piml-fit's (fit-kinetics'): every
+//! noise model it takes, sigmas estimated per observable profiled out at
+//! each point, and its bounded Levenberg–Marquardt method on the problem
+//! with the profiled parameter held ([`Problem::fixing`]). Steps are taken
+//! in its box coordinates (ln θ for log-scaled parameters).
 
-use nalgebra::{DMatrix, DVector};
-use piml_model::{Model, NoiseKind, Scale};
-use piml_ode::OdeSolver;
+use piml_fit::{Method, Problem, Settings, Transform, minimise};
+use piml_model::Scale;
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::fim::{Data, PointNoise, noise_levels, predict};
 
 /// χ²₁ quantile at 95%: the rise of −2 log L that bounds a 95% profile interval.
 pub const THRESHOLD: f64 = 3.841_458_820_694_124;
@@ -30,19 +27,6 @@ const TARGET_RISE: f64 = 0.4;
 const MAX_RISE: f64 = 1.6;
 /// …down to this step in the optimisation scale.
 const MIN_STEP: f64 = 1e-4;
-
-/// The likelihood of the data as a function of the estimated parameters in
-/// their optimisation scales (log for positive bounds).
-#[derive(Debug)]
-pub struct Objective<'a> {
-    model: &'a Model,
-    estimated: Vec<usize>,
-    data: &'a Data,
-    solver: &'a OdeSolver,
-    levels: Vec<PointNoise>,
-    /// Bounds in the optimisation scale.
-    bounds: Vec<[f64; 2]>,
-}
 
 fn to_scale(scale: Scale, v: f64) -> f64 {
     match scale {
@@ -58,150 +42,23 @@ fn from_scale(scale: Scale, x: f64) -> f64 {
     }
 }
 
-impl<'a> Objective<'a> {
-    /// The objective at the model's noise; σ that neither the data nor the
-    /// model give is estimated from the residuals at the model's values and
-    /// then held fixed.
-    pub fn new(
-        model: &'a Model,
-        estimated: Vec<usize>,
-        data: &'a Data,
-        solver: &'a OdeSolver,
-    ) -> Result<Objective<'a>, Error> {
-        let predicted = predict(model, &estimated, data, solver)?;
-        let (noise, levels) = noise_levels(model, data, &predicted, estimated.len());
-        if let Some(n) = noise.iter().find(|n| n.kind == NoiseKind::Proportional) {
-            return Err(Error::Input(format!(
-                "observable '{}': proportional noise has a parameter-dependent variance, which this \
-                 least-squares profile does not take yet; give a sigma_{} column or use gaussian \
-                 or lognormal noise",
-                n.observable, n.observable
-            )));
-        }
-        let bounds = estimated
-            .iter()
-            .map(|&j| {
-                let p = &model.parameters[j];
-                match p.bounds {
-                    Some([lo, hi]) => [to_scale(p.scale, lo), to_scale(p.scale, hi)],
-                    None => [f64::NEG_INFINITY, f64::INFINITY],
-                }
-            })
-            .collect();
-        Ok(Objective {
-            model,
-            estimated,
-            data,
-            solver,
-            levels,
-            bounds,
-        })
-    }
+const SETTINGS: Settings = Settings {
+    method: Method::LevenbergMarquardt,
+    max_iterations: 500,
+    tolerance: 1e-12,
+};
 
-    fn scale(&self, i: usize) -> Scale {
-        self.model.parameters[self.estimated[i]].scale
+/// The optimum of `problem` from `theta` (natural units): θ and −2 log L.
+fn optimum(problem: &Problem, theta: &[f64]) -> Result<(Vec<f64>, f64), Error> {
+    let outcome = minimise(problem, theta, &SETTINGS);
+    if !outcome.nll.is_finite() {
+        return Err(Error::Numerical(format!(
+            "model '{}': the optimisation failed: {}",
+            problem.model().name,
+            outcome.message
+        )));
     }
-
-    /// The model's values of the estimated parameters, in the optimisation scale.
-    pub fn start(&self) -> Vec<f64> {
-        (0..self.estimated.len())
-            .map(|i| {
-                to_scale(
-                    self.scale(i),
-                    self.model.parameters[self.estimated[i]].value,
-                )
-            })
-            .collect()
-    }
-
-    /// Values in the parameters' own units.
-    pub fn natural(&self, x: &[f64]) -> Vec<f64> {
-        x.iter()
-            .enumerate()
-            .map(|(i, &v)| from_scale(self.scale(i), v))
-            .collect()
-    }
-
-    /// Standardised residuals and their Jacobian at `x`.
-    fn residuals(&self, x: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), Error> {
-        let mut model = self.model.clone();
-        for (i, v) in self.natural(x).into_iter().enumerate() {
-            model.parameters[self.estimated[i]].value = v;
-        }
-        let predicted = predict(&model, &self.estimated, self.data, self.solver)?;
-        let (n, p) = (predicted.len(), self.estimated.len());
-        let mut r = DVector::zeros(n);
-        let mut jac = DMatrix::zeros(n, p);
-        for (k, (pr, level)) in predicted.iter().zip(&self.levels).enumerate() {
-            let y = self.data.points[k].value;
-            let (residual, scale) = match level.kind {
-                NoiseKind::Lognormal => (
-                    (y.ln() - pr.f.ln()) / level.sigma,
-                    1.0 / (pr.f * level.sigma),
-                ),
-                _ => ((y - pr.f) / level.sigma, 1.0 / level.sigma),
-            };
-            r[k] = residual;
-            for j in 0..p {
-                jac[(k, j)] = -pr.gradient[j] * scale;
-            }
-        }
-        Ok((r, jac))
-    }
-
-    /// Minimises over every coordinate but `fixed`, from `x`, within the
-    /// bounds: Levenberg–Marquardt with Marquardt's diagonal scaling and
-    /// steps clipped to the box. A step whose integration fails is rejected
-    /// like one that raises the objective.
-    pub fn minimise(
-        &self,
-        mut x: Vec<f64>,
-        fixed: Option<usize>,
-    ) -> Result<(Vec<f64>, f64), Error> {
-        let free: Vec<usize> = (0..x.len()).filter(|&j| Some(j) != fixed).collect();
-        let (mut r, mut jac) = self.residuals(&x)?;
-        let mut cost = r.norm_squared();
-        let mut lambda = 1e-3;
-        for _ in 0..200 {
-            if free.is_empty() {
-                break;
-            }
-            let jf = jac.select_columns(&free);
-            let a = jf.transpose() * &jf;
-            let g = jf.transpose() * &r;
-            let mut improved = false;
-            while lambda < 1e12 {
-                let mut m = a.clone();
-                for d in 0..free.len() {
-                    m[(d, d)] += lambda * a[(d, d)].max(1e-12);
-                }
-                let Some(step) = m.lu().solve(&(-&g)) else {
-                    lambda *= 4.0;
-                    continue;
-                };
-                let mut trial = x.clone();
-                for (d, &j) in free.iter().enumerate() {
-                    trial[j] = (x[j] + step[d]).clamp(self.bounds[j][0], self.bounds[j][1]);
-                }
-                match self.residuals(&trial) {
-                    Ok((r_new, jac_new)) if r_new.norm_squared() < cost => {
-                        let new_cost = r_new.norm_squared();
-                        let gain = cost - new_cost;
-                        (x, r, jac, cost) = (trial, r_new, jac_new, new_cost);
-                        lambda = (lambda / 3.0).max(1e-12);
-                        improved = gain > 1e-12 * (1.0 + cost);
-                        break;
-                    }
-                    Ok(_) | Err(Error::Solver { .. }) => lambda *= 4.0,
-                    Err(e) => return Err(e),
-                }
-            }
-            if !improved {
-                break;
-            }
-        }
-        Ok((x, cost))
-    }
+    Ok((outcome.theta, 2.0 * outcome.nll))
 }
 
 /// One point of a profile.
@@ -219,10 +76,10 @@ pub struct ProfilePoint {
     pub rise: f64,
 }
 
-/// The profile of estimated parameter `i` from the optimum `best` (with
-/// −2 log L = `best_value`); `first_step` in the optimisation scale.
+/// The profile of estimated parameter `i` from the optimum `best` (natural
+/// units, with −2 log L = `best_value`); `first_step` in box coordinates.
 pub fn profile(
-    objective: &Objective,
+    problem: &Problem,
     best: &[f64],
     best_value: f64,
     i: usize,
@@ -232,20 +89,27 @@ pub fn profile(
         parameter: i,
         direction: 0,
         step: 0,
-        values: objective.natural(best),
+        values: best.to_vec(),
         rise: 0.0,
     }];
-    let [lo, hi] = objective.bounds[i];
+    let transform = Transform::of(&problem.estimated()[i]);
+    let [lo, hi] = transform.box_limits();
+    let others = |theta: &[f64]| -> Vec<f64> {
+        let mut rest = theta.to_vec();
+        rest.remove(i);
+        rest
+    };
     for direction in [-1i64, 1] {
         let (mut x, mut rise, mut h) = (best.to_vec(), 0.0, first_step);
         let (mut step, mut attempts) = (0i64, 0);
         while step < MAX_STEPS as i64 && attempts < 4 * MAX_STEPS {
             attempts += 1;
-            let target = x[i] + direction as f64 * h;
+            let target = transform.box_coordinate(x[i]) + direction as f64 * h;
             let at_bound = target <= lo || target >= hi;
-            let mut trial = x.clone();
-            trial[i] = target.clamp(lo, hi);
-            let (next, value) = objective.minimise(trial, Some(i))?;
+            let held = transform.box_natural(target.clamp(lo, hi)).0;
+            let (rest, value) = optimum(&problem.fixing(i, held), &others(&x))?;
+            let mut next = rest;
+            next.insert(i, held);
             let next_rise = value - best_value;
             // A step that overshoots by far (a steep wall, a bound reached by
             // another parameter) is retried shorter, so the crossing is bracketed closely.
@@ -258,7 +122,7 @@ pub fn profile(
                 parameter: i,
                 direction,
                 step,
-                values: objective.natural(&next),
+                values: next.clone(),
                 rise: next_rise,
             });
             if next_rise >= THRESHOLD || at_bound {
@@ -343,21 +207,23 @@ pub fn summarise(points: &[ProfilePoint], i: usize, scale: Scale) -> ProfileSumm
 /// Fits every estimated parameter from the model's values, then profiles the
 /// parameters `which` (indices among the estimated ones) in parallel; the
 /// points come back in parameter order, whatever the threads.
-pub fn profiles(objective: &Objective, which: &[usize]) -> Result<Vec<ProfilePoint>, Error> {
-    let (best, best_value) = objective.minimise(objective.start(), None)?;
-    // First steps from the curvature: a tenth of the Wald standard error in the optimisation scale.
-    let (_, jac) = objective.residuals(&best)?;
-    let info = jac.transpose() * &jac;
+pub fn profiles(problem: &Problem, which: &[usize]) -> Result<Vec<ProfilePoint>, Error> {
+    let start: Vec<f64> = problem.estimated().iter().map(|e| e.value).collect();
+    let (best, best_value) = optimum(problem, &start)?;
+    // First steps from the curvature: a tenth of the Wald standard error in box coordinates.
+    let fisher = problem.evaluate(&best)?.fisher;
     let results: Vec<Result<Vec<ProfilePoint>, Error>> = which
         .par_iter()
         .map(|&i| {
-            let curvature = info[(i, i)];
+            let transform = Transform::of(&problem.estimated()[i]);
+            let (_, d) = transform.box_natural(transform.box_coordinate(best[i]));
+            let curvature = fisher[(i, i)] * d * d;
             let step = if curvature > 0.0 {
                 (0.1 / curvature.sqrt()).min(0.5)
             } else {
                 0.05
             };
-            profile(objective, &best, best_value, i, step)
+            profile(problem, &best, best_value, i, step)
         })
         .collect();
     let mut points = Vec::new();

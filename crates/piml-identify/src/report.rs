@@ -177,7 +177,7 @@ pub fn fim_report(fisher: &Fisher) -> Value {
             let source = match n.source {
                 SigmaSource::Column => "sigma column of the data",
                 SigmaSource::Model => "the model's noise",
-                SigmaSource::Residuals => "estimated from the residuals: RSS/(n - p)",
+                SigmaSource::Residuals => "estimated by maximum likelihood at the given values (a nuisance)",
             };
             (
                 n.observable.clone(),
@@ -196,7 +196,8 @@ pub fn fim_report(fisher: &Fisher) -> Value {
     json!({
         "method": "Fisher information of the estimated parameters at the given values, from forward \
                    sensitivities of the kinetic equations, in each parameter's optimisation scale \
-                   (log for parameters with positive bounds)",
+                   (log for parameters with positive bounds); noise parameters and per-observable \
+                   sigmas eliminated as nuisances (Schur complement)",
         "local": true,
         "points": fisher.points,
         "noise": noise,
@@ -234,7 +235,7 @@ pub fn profile_report(names: &[String], scales: &[Scale], points: &[ProfilePoint
     json!({
         "method": "profile likelihood (Raue et al. 2009): each parameter stepped out from the optimum \
                    with the others re-optimised, up to a rise of -2 log L of 3.84 (95%, one degree of \
-                   freedom) or a bound; Gaussian likelihood, bounded Levenberg-Marquardt",
+                   freedom) or a bound; fit-kinetics' likelihood (piml-fit) and bounded Levenberg-Marquardt",
         "local": true,
         "threshold": THRESHOLD,
         "parameters": parameters,

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use piml_identify::{Data, Measurement, estimated_parameters, fisher_information};
+use piml_identify::{fisher_information, problem};
+use piml_io::Table;
 use piml_model::Model;
 use piml_ode::{Method, OdeSolver};
 
@@ -15,21 +16,21 @@ fn solver() -> OdeSolver {
         .unwrap()
 }
 
-fn data(times: &[f64], sigma: Option<f64>) -> Data {
-    Data {
-        experiments: vec![None],
-        points: times
-            .iter()
-            .map(|&t| Measurement {
-                experiment: 0,
-                t,
-                observable: 0,
-                value: 1.0,
-                sigma,
-            })
-            .collect(),
-        ignored_columns: Vec::new(),
+/// The Fisher information of `model` at its values for measurements of its
+/// first observable at `times` (their values do not enter the expected
+/// information), with a sigma column when `sigma` is given.
+fn fisher(model: &Model, times: &[f64], sigma: Option<f64>) -> piml_identify::Fisher {
+    let name = &model.observables[0].name;
+    let mut table = Table::new();
+    table.push_f64("t", times.iter().map(|&t| Some(t)).collect());
+    table.push_f64(name, times.iter().map(|_| Some(1.0)).collect());
+    if let Some(s) = sigma {
+        table.push_f64(
+            &format!("sigma_{name}"),
+            times.iter().map(|_| Some(s)).collect(),
+        );
     }
+    fisher_information(&problem(model, &table, "data", solver()).unwrap()).unwrap()
 }
 
 const DECAY: &str = r#"{
@@ -47,9 +48,8 @@ const DECAY: &str = r#"{
 #[test]
 fn exponential_decay_matches_the_closed_form() {
     let model = Model::from_json_str(DECAY, "decay").unwrap();
-    let (estimated, _) = estimated_parameters(&model);
     let times = [0.5, 1.0, 2.0, 4.0, 8.0];
-    let fisher = fisher_information(&model, &estimated, &data(&times, None), &solver()).unwrap();
+    let fisher = fisher(&model, &times, None);
     let (x0, k, s2) = (2.0f64, 0.3f64, 0.01);
     let mut exact = [[0.0; 2]; 2];
     for t in times {
@@ -89,10 +89,9 @@ fn log_scaled_parameters_get_relative_sensitivities() {
         r#""estimate": true, "bounds": [0.01, 100] }"#,
     );
     let log = Model::from_json_str(&log_text, "decay").unwrap();
-    let design = data(&[1.0, 3.0, 6.0], None);
-    let (estimated, _) = estimated_parameters(&lin);
-    let f_lin = fisher_information(&lin, &estimated, &design, &solver()).unwrap();
-    let f_log = fisher_information(&log, &estimated, &design, &solver()).unwrap();
+    let design = [1.0, 3.0, 6.0];
+    let f_lin = fisher(&lin, &design, None);
+    let f_log = fisher(&log, &design, None);
     let theta = [2.0, 0.3];
     for a in 0..2 {
         for b in 0..2 {
@@ -110,10 +109,8 @@ fn the_kcat_etot_symmetry_is_a_null_direction() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/identifiability/mm-kcat-etot.json");
     let model = Model::from_file(&path).unwrap();
-    let (estimated, _) = estimated_parameters(&model);
     let times: Vec<f64> = (1..=20).map(f64::from).collect();
-    let fisher =
-        fisher_information(&model, &estimated, &data(&times, Some(0.1)), &solver()).unwrap();
+    let fisher = fisher(&model, &times, Some(0.1));
     assert_eq!(fisher.names, ["kcat", "Etot", "Km", "S0"]);
     assert_eq!(fisher.identifiable, [false, false, true, true]);
     let smallest = fisher.eigenvalues[3] / fisher.eigenvalues[0];

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use piml_cli::warn;
-use piml_identify::{apply_fit, estimated_parameters, fim_report, fisher_information, read_data};
+use piml_identify::{apply_fit, fim_report, fisher_information, problem};
 use piml_io::{Provenance, read_json, read_table, write_json};
 use piml_ode::{Method, OdeSolver};
 
@@ -15,8 +15,9 @@ Examples:
   identifiability fim testdata/mm-reduced.json --data mm.csv --fit fit.json -o fim.json
 
 The parameters are those marked \"estimate\" (every parameter when none is); their values come
-from --fit, else from the model. Noise: a sigma_<name> column, else the model's noise sigma,
-else estimated from the residuals. Eigenvalues below 1e-10 of the largest are null directions
+from --fit (fit-kinetics' fit.json), else from the model. The likelihood is fit-kinetics':
+gaussian, proportional or lognormal noise; sigma from a sigma_<name> column, else the model's
+noise sigma (a number or a parameter), else estimated per observable (a nuisance). Eigenvalues below 1e-10 of the largest are null directions
 (not identifiable from these data), below 1e-6 sloppy.";
 
 /// Eigenvalues and eigenvectors of the Fisher information of the estimated parameters at a fit
@@ -57,7 +58,7 @@ pub(crate) struct Integration {
 }
 
 /// The solver the integration flags ask for.
-pub(crate) fn solver(integration: &Integration) -> Result<OdeSolver> {
+fn solver(integration: &Integration) -> Result<OdeSolver> {
     let method = match integration.method {
         MethodArg::Auto => Method::Auto,
         MethodArg::Explicit => Method::Explicit,
@@ -68,6 +69,29 @@ pub(crate) fn solver(integration: &Integration) -> Result<OdeSolver> {
         .atol(integration.atol)
         .build()
         .context("solver options")
+}
+
+/// The likelihood of the data table at `path` (shared by `fim` and `profile`).
+pub(crate) fn load_problem(
+    model: &piml_model::Model,
+    path: &std::path::Path,
+    integration: &Integration,
+) -> Result<piml_fit::Problem> {
+    let table = read_table(path)?;
+    let problem = problem(
+        model,
+        &table,
+        &path.display().to_string(),
+        solver(integration)?,
+    )?;
+    if !problem.data().ignored.is_empty() {
+        warn(format_args!(
+            "{}: ignoring columns {}",
+            path.display(),
+            problem.data().ignored.join(", ")
+        ));
+    }
+    Ok(problem)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
@@ -85,18 +109,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
         // --set has the last word over the fit.
         args.common.apply_sets(&mut model)?;
     }
-    let table = read_table(&args.data)?;
-    let data = read_data(&table, &model)?;
-    if !data.ignored_columns.is_empty() {
-        warn(format_args!(
-            "{}: ignoring columns {}",
-            args.data.display(),
-            data.ignored_columns.join(", ")
-        ));
-    }
-    let solver = solver(&args.integration)?;
-    let (estimated, _) = estimated_parameters(&model);
-    let fisher = fisher_information(&model, &estimated, &data, &solver)?;
+    let problem = load_problem(&model, &args.data, &args.integration)?;
+    let fisher = fisher_information(&problem)?;
     let provenance = Provenance::from_env("identifiability", None);
     write_json(
         &args.output,

@@ -3,13 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use piml_identify::{
-    Objective, ProfilePoint, apply_fit, estimated_parameters, profile_report, profiles, read_data,
-};
+use piml_identify::{ProfilePoint, analysed, apply_fit, profile_report, profiles};
 use piml_io::{META_MODEL, Provenance, Table, read_json, read_table, write_json, write_table};
 use piml_model::{Model, Scale};
 
-use crate::fim::{Integration, solver};
+use crate::fim::{Integration, load_problem};
 
 const EXAMPLE: &str = "\
 Examples:
@@ -22,10 +20,10 @@ Examples:
       --report r-$SLURM_ARRAY_TASK_ID.json
   identifiability merge p-*.parquet -o profiles.parquet --report profiles.json
 
-The objective is a Gaussian likelihood on each observable's noise scale (sigma_<name>
-columns, the model's noise, or sigma from the residuals at the start, held fixed), minimised
-by a bounded Levenberg–Marquardt method from the --fit values; a stand-in for fit-kinetics'
-objective.";
+The likelihood and the optimiser are fit-kinetics': gaussian, proportional or lognormal
+noise; sigma from a sigma_<name> column, else the model's noise sigma (a number or a
+parameter, re-optimised when estimated), else estimated per observable at every profile
+point; bounded Levenberg–Marquardt from the --fit values (fit-kinetics' fit.json).";
 
 /// Profile likelihood of each estimated parameter (Raue et al. 2009): stepped out from the
 /// optimum in both directions with the others re-optimised, to a rise of −2 log L of 3.84 or a
@@ -132,18 +130,14 @@ fn from_table(table: &Table, names: &[String], file: &Path) -> Result<Vec<Profil
         .collect()
 }
 
+/// The estimated parameters (piml-fit's order: the model's) and their scales.
 fn names_and_scales(model: &Model) -> (Vec<String>, Vec<Scale>) {
-    let (estimated, _) = estimated_parameters(model);
-    (
-        estimated
-            .iter()
-            .map(|&j| model.parameters[j].name.clone())
-            .collect(),
-        estimated
-            .iter()
-            .map(|&j| model.parameters[j].scale)
-            .collect(),
-    )
+    analysed(model)
+        .parameters
+        .iter()
+        .filter(|p| p.estimate)
+        .map(|p| (p.name.clone(), p.scale))
+        .unzip()
 }
 
 fn write(
@@ -196,12 +190,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
         None => (0..names.len()).collect(),
     };
     let which = &which[args.common.shard()?.range(which.len())];
-    let table = read_table(&args.data)?;
-    let data = read_data(&table, &model)?;
-    let solver = solver(&args.integration)?;
-    let (estimated, _) = estimated_parameters(&model);
-    let objective = Objective::new(&model, estimated, &data, &solver)?;
-    let points = profiles(&objective, which)?;
+    let problem = load_problem(&model, &args.data, &args.integration)?;
+    let points = profiles(&problem, which)?;
     write(&args.output, &args.report, &model, &names, &scales, &points)
 }
 

@@ -253,3 +253,54 @@ fn profile_bad_inputs_exit_2() {
     assert_eq!(not_a_profile.status.code(), Some(2));
     assert!(dir.files().is_empty());
 }
+
+/// Proportional noise with σ unknown (fit-kinetics' likelihood, which the
+/// profiles share) and a fit document as fit-kinetics writes it, with the
+/// per-observable `sigma_S` entry that is no model parameter: the profiles
+/// start at the fit, and every interval holds its estimate.
+#[test]
+fn profiles_take_proportional_noise_and_a_fit_kinetics_document() {
+    let dir = Dir::new();
+    let text = std::fs::read_to_string(model("mm-reduced.json")).unwrap();
+    let proportional = text.replace(
+        r#""S": { "expr": "S", "units": "uM" }"#,
+        r#""S": { "expr": "S", "units": "uM", "noise": { "kind": "proportional" } }"#,
+    );
+    assert_ne!(proportional, text);
+    let m = dir.path("mm-proportional.json");
+    std::fs::write(&m, proportional).unwrap();
+    // The measurements without their sigma column: σ is then estimated.
+    let csv = std::fs::read_to_string(model("mm-data.csv")).unwrap();
+    let data = dir.path("mm.csv");
+    let rows: Vec<String> = csv
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect();
+    std::fs::write(&data, rows.join("\n") + "\n").unwrap();
+    let fit = dir.path("fit.json");
+    std::fs::write(
+        &fit,
+        r#"{"tool": "fit-kinetics", "parameters": {
+             "Vmax": {"estimate": 1.0, "stderr": 0.01}, "Km": {"estimate": 2.0},
+             "S0": {"estimate": 10.0}, "sigma_S": {"estimate": 0.01}}}"#,
+    )
+    .unwrap();
+    let (out, report) = (dir.path("p.parquet"), dir.path("r.json"));
+    run_ok(
+        BIN,
+        &[
+            "profile", &m, "--data", &data, "--fit", &fit, "-o", &out, "--report", &report, "-q",
+        ],
+    );
+    let r = read_json(&report);
+    for name in ["Vmax", "Km", "S0"] {
+        let p = &r["parameters"][name];
+        assert_eq!(p["class"], "identifiable", "{name}: {p}");
+        let (lo, hi, est) = (
+            p["ci95"][0].as_f64().unwrap(),
+            p["ci95"][1].as_f64().unwrap(),
+            p["estimate"].as_f64().unwrap(),
+        );
+        assert!(lo < est && est < hi, "{name}: {p}");
+    }
+}
