@@ -7,6 +7,8 @@
 //! - [`ReactionDiffusion`]: the conservative semi-discrete operator, an
 //!   [`piml_ode::OdeSystem`] with an exact banded (1-D) or sparse (2-D)
 //!   Jacobian (`operator.rs`).
+//! - [`SensitiveReactionDiffusion`]: the same with exact ∂f/∂p and ∂u₀/∂p
+//!   for forward sensitivities (`parametric.rs`).
 //! - [`Solver`]: method of lines (BDF with banded LU in 1-D and
 //!   ILU(0)-preconditioned GMRES in 2-D, or Dormand–Prince) or,
 //!   for periodic domains with constant diffusion, ETDRK4 on real FFTs
@@ -40,6 +42,7 @@ mod boundary;
 mod error;
 mod grid;
 mod operator;
+mod parametric;
 mod random_field;
 mod solve;
 mod spectral;
@@ -47,5 +50,6 @@ mod spectral;
 pub use error::Error;
 pub use grid::{Grid, GridAxis, MIN_CELLS};
 pub use operator::{Fields, ReactionDiffusion};
+pub use parametric::SensitiveReactionDiffusion;
 pub use random_field::{FieldKind, RandomField};
 pub use solve::{Method, Solution, Solver, SolverBuilder};

@@ -283,10 +283,8 @@ impl ReactionDiffusion {
                     self.species[k], field[c]
                 )));
             }
-            for (c, v) in field.iter().enumerate() {
-                y[self.block[c] * ns + k] = *v;
-            }
         }
+        self.scatter(fields, &mut y);
         Ok(y)
     }
 
@@ -369,6 +367,45 @@ impl ReactionDiffusion {
             .collect()
     }
 
+    /// Compiled expressions of (species, coordinates, t) on every cell.
+    pub(crate) fn eval_cells(&self, tape: &Tape, t: f64, u: &[Vec<f64>], out: &mut [Vec<f64>]) {
+        let t = vec![t; self.grid.n_cells()];
+        tape.eval_columns(&self.inputs(u, &t), out);
+    }
+
+    /// Adds to `du` the net inflow through every face, D_f·(u_b − u_a)/h² with
+    /// the face diffusivity D_f = (d_a + d_b)/2 of the cell values `d`.
+    pub(crate) fn add_fluxes(&self, u: &[Vec<f64>], d: &[Vec<f64>], du: &mut [Vec<f64>]) {
+        for f in &self.faces {
+            for ((du, u), d) in du.iter_mut().zip(u).zip(d) {
+                let flux = 0.5 * (d[f.a] + d[f.b]) * (u[f.b] - u[f.a]) * f.inv_h2;
+                du[f.a] += flux;
+                du[f.b] -= flux;
+            }
+        }
+    }
+
+    /// Adds to `du` the inflow through the Dirichlet walls, 2·d·(g − u)/h²
+    /// (the wall half a cell away), with the cell values `d` as the wall's diffusivity.
+    pub(crate) fn add_walls(&self, t: f64, u: &[Vec<f64>], d: &[Vec<f64>], du: &mut [Vec<f64>]) {
+        for (side, g) in self.boundaries.dirichlet.iter().zip(self.wall_values(t)) {
+            for (i, &c) in side.cells.iter().enumerate() {
+                for k in 0..self.n_species() {
+                    du[k][c] += 2.0 * d[k][c] * (g[k][i] - u[k][c]) * side.inv_h2;
+                }
+            }
+        }
+    }
+
+    /// Writes fields (one per species, cell order) into a state vector.
+    pub(crate) fn scatter(&self, fields: &[Vec<f64>], y: &mut [f64]) {
+        for (k, field) in fields.iter().enumerate() {
+            for (c, v) in field.iter().enumerate() {
+                y[self.index(c, k)] = *v;
+            }
+        }
+    }
+
     /// The state index of species k in cell c.
     #[inline]
     fn index(&self, c: usize, k: usize) -> usize {
@@ -388,48 +425,10 @@ impl OdeSystem for ReactionDiffusion {
         let mut du = vec![Vec::new(); self.n_species()];
         self.reaction
             .eval_columns(&self.reaction_inputs(&inputs), &mut du);
-        // Constant diffusivities need no per-cell columns: D_f = D exactly.
-        let d = match &self.diffusion {
-            Diffusion::Constant(_) => None,
-            Diffusion::Field { .. } => Some(self.diffusivities(&inputs)),
-        };
-        let d_at = |k: usize, c: usize| match (&d, &self.diffusion) {
-            (Some(d), _) => d[k][c],
-            (None, Diffusion::Constant(d)) => d[k],
-            (None, Diffusion::Field { .. }) => unreachable!("field diffusivities are evaluated"),
-        };
-        for (k, (du, u)) in du.iter_mut().zip(&u).enumerate() {
-            match (&d, &self.diffusion) {
-                (None, Diffusion::Constant(d)) => {
-                    let d = d[k];
-                    for f in &self.faces {
-                        let flux = d * (u[f.b] - u[f.a]) * f.inv_h2;
-                        du[f.a] += flux;
-                        du[f.b] -= flux;
-                    }
-                }
-                _ => {
-                    for f in &self.faces {
-                        let d_f = 0.5 * (d_at(k, f.a) + d_at(k, f.b));
-                        let flux = d_f * (u[f.b] - u[f.a]) * f.inv_h2;
-                        du[f.a] += flux;
-                        du[f.b] -= flux;
-                    }
-                }
-            }
-        }
-        for (side, g) in self.boundaries.dirichlet.iter().zip(self.wall_values(t)) {
-            for (i, &c) in side.cells.iter().enumerate() {
-                for k in 0..self.n_species() {
-                    du[k][c] += 2.0 * d_at(k, c) * (g[k][i] - u[k][c]) * side.inv_h2;
-                }
-            }
-        }
-        for (k, du) in du.iter().enumerate() {
-            for (c, v) in du.iter().enumerate() {
-                dydt[self.index(c, k)] = *v;
-            }
-        }
+        let d = self.diffusivities(&inputs);
+        self.add_fluxes(&u, &d, &mut du);
+        self.add_walls(t, &u, &d, &mut du);
+        self.scatter(&du, dydt);
     }
 
     /// The dense Jacobian (for small grids and checks).
