@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use piml_io::Table;
 use piml_model::{Model, NoiseKind};
+use piml_pde::Grid;
 
 use crate::error::Error;
 
@@ -17,13 +18,17 @@ pub struct Group {
     /// Algebraic models: one row of input values per measured row, in the
     /// model's `inputs` order.
     pub inputs: Vec<Vec<f64>>,
+    /// Reaction–diffusion models: per measured row, the index into `times`
+    /// and the grid cell whose centre is nearest the row's x (and y).
+    pub sites: Vec<(usize, usize)>,
 }
 
 /// One measured value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Point {
     pub group: usize,
-    /// Index into the group's `times` (kinetic) or `inputs` (algebraic).
+    /// Index into the group's `times` (kinetic), `inputs` (algebraic) or
+    /// `sites` (reaction–diffusion).
     pub at: usize,
     /// Index of the observable in the model's `observables`.
     pub observable: usize,
@@ -43,6 +48,8 @@ pub struct Dataset {
     pub observed: Vec<usize>,
     /// Columns that are none of the known ones: the tool warns that it ignores them.
     pub ignored: Vec<String>,
+    /// The method-of-lines grid of a reaction–diffusion model.
+    pub grid: Option<Grid>,
 }
 
 /// The noise kind an observable is fitted with (Gaussian unless the model says).
@@ -54,21 +61,48 @@ pub fn noise_kind(model: &Model, observable: usize) -> NoiseKind {
 }
 
 impl Dataset {
-    /// Reads the measurements of `table` for `model`; `file` names the table in errors.
+    /// Reads the measurements of `table` for a kinetic or algebraic
+    /// `model`; `file` names the table in errors.
     pub fn new(model: &Model, table: &Table, file: &str) -> Result<Dataset, Error> {
+        Dataset::on_grid(model, table, file, None)
+    }
+
+    /// Reads the measurements of `table` for `model`; a reaction–diffusion
+    /// model needs `cells`, the method-of-lines grid (cells per axis), and
+    /// each row is matched to the cell whose centre is nearest its x (and y).
+    pub fn on_grid(
+        model: &Model,
+        table: &Table,
+        file: &str,
+        cells: Option<&[usize]>,
+    ) -> Result<Dataset, Error> {
         let bad = |msg: String| Error::Input(format!("{file}: {msg}"));
-        if model.is_spatial() {
-            return Err(Error::Input(format!(
-                "model '{}' is a reaction–diffusion model: fit-kinetics fits kinetic and algebraic models only",
-                model.name
-            )));
-        }
+        let grid = match (model.is_spatial(), cells) {
+            (true, Some(cells)) => {
+                Some(Grid::new(model, cells).map_err(|e| Error::Input(e.to_string()))?)
+            }
+            (true, None) => {
+                return Err(Error::Input(format!(
+                    "model '{}' is a reaction–diffusion model: it needs a method-of-lines grid (--grid NX[,NY])",
+                    model.name
+                )));
+            }
+            (false, Some(_)) => {
+                return Err(Error::Input(format!(
+                    "model '{}' has no space axes: a grid applies to reaction–diffusion models only",
+                    model.name
+                )));
+            }
+            (false, None) => None,
+        };
         let io = |e: piml_io::Error| Error::Input(e.to_string());
         let rows = table.n_rows();
         let coords: Vec<String> = if model.is_algebraic() {
             model.inputs.clone()
         } else {
-            vec!["t".to_string()]
+            std::iter::once("t".to_string())
+                .chain(model.space.iter().map(|(n, _)| n.clone()))
+                .collect()
         };
         let coord_refs: Vec<&str> = coords.iter().map(String::as_str).collect();
         table.require_columns(&coord_refs).map_err(io)?;
@@ -177,12 +211,32 @@ impl Dataset {
                     condition,
                     times: Vec::new(),
                     inputs: Vec::new(),
+                    sites: Vec::new(),
                 });
                 times_of.push(Vec::new());
             }
             let at = if model.is_algebraic() {
                 groups[g].inputs.push(coord);
                 groups[g].inputs.len() - 1
+            } else if let Some(grid) = &grid {
+                let mut cell = 0;
+                let mut stride = 1;
+                for (axis, &v) in grid.axes().iter().zip(&coord[1..]) {
+                    let hi = axis.lo + axis.n as f64 * axis.h();
+                    if v < axis.lo || v > hi {
+                        return Err(bad(format!(
+                            "row {row}, column '{}': {v} lies outside the model's span [{}, {hi}]",
+                            axis.name, axis.lo
+                        )));
+                    }
+                    // The nearest cell centre: the cell that holds the point.
+                    let i = (((v - axis.lo) / axis.h()) as usize).min(axis.n - 1);
+                    cell += i * stride;
+                    stride *= axis.n;
+                }
+                times_of[g].push(coord[0]);
+                groups[g].sites.push((times_of[g].len() - 1, cell));
+                groups[g].sites.len() - 1
             } else {
                 times_of[g].push(coord[0]);
                 times_of[g].len() - 1
@@ -229,24 +283,28 @@ impl Dataset {
                 names.join(", ")
             )));
         }
-        // Kinetic groups: distinct sorted times; points refer to them.
+        // Kinetic groups: distinct sorted times; points (and sites) refer to them.
+        let index_of = |times: &[f64], t: f64| {
+            times
+                .binary_search_by(|x| x.total_cmp(&t))
+                .expect("time is one of the group's")
+        };
         for (g, times) in times_of.iter().enumerate() {
             let mut distinct = times.clone();
             distinct.sort_by(f64::total_cmp);
             distinct.dedup();
+            for site in &mut groups[g].sites {
+                site.0 = index_of(&distinct, times[site.0]);
+            }
             groups[g].times = distinct;
         }
         let points = raw
             .into_iter()
             .map(|(group, at, observable, value, sigma, row)| {
-                let at = if model.is_algebraic() {
+                let at = if model.is_algebraic() || grid.is_some() {
                     at
                 } else {
-                    let t = times_of[group][at];
-                    groups[group]
-                        .times
-                        .binary_search_by(|x| x.total_cmp(&t))
-                        .expect("time is one of the group's")
+                    index_of(&groups[group].times, times_of[group][at])
                 };
                 Point {
                     group,
@@ -263,6 +321,7 @@ impl Dataset {
             points,
             observed,
             ignored,
+            grid,
         })
     }
 

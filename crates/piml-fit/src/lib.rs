@@ -1,6 +1,7 @@
-//! Fitting kinetic and algebraic models to measurements: the likelihood of
-//! a data table under a model's noise, with its exact gradient and Fisher
-//! information from forward sensitivities (one solve for all three);
+//! Fitting kinetic, reaction–diffusion (method of lines, piml-pde) and
+//! algebraic models to measurements: the likelihood of a data table under a
+//! model's noise, with its exact gradient and Fisher information from
+//! forward sensitivities (one solve for all three);
 //! Levenberg–Marquardt (Fisher scoring) or L-BFGS in bounded coordinates;
 //! multistart from a Latin hypercube; standard errors, correlations and
 //! Wald intervals; AIC, AICc, BIC and Akaike weights across models.

@@ -8,6 +8,7 @@ use piml_io::Table;
 use piml_model::expr::derivative;
 use piml_model::{Expr, Kinetics, Model, NoiseKind, Scale, Sigma, Tape};
 use piml_ode::OdeSolver;
+use piml_pde::SensitiveReactionDiffusion;
 use piml_sim::{solve_kinetics, solve_kinetics_sensitivities};
 
 use crate::data::{Dataset, noise_kind};
@@ -46,6 +47,9 @@ pub enum SigmaSource {
 #[derive(Debug, Clone)]
 struct Experiment {
     kinetics: Option<Kinetics>,
+    /// Reaction–diffusion models: the model under the experiment's
+    /// condition, discretised anew at each parameter point.
+    spatial: Option<Model>,
     fixed: Vec<(usize, f64)>,
     points: Vec<usize>,
 }
@@ -151,11 +155,12 @@ impl Problem {
                     .as_ref()
                     .map(|c| model.condition(c).expect("checked when the data were read"));
                 let under = condition.map_or_else(|| model.clone(), |c| model.under_condition(c));
-                let kinetics = if model.is_algebraic() {
+                let kinetics = if model.is_algebraic() || model.is_spatial() {
                     None
                 } else {
                     Some(Kinetics::new(&under).map_err(|e| Error::Input(e.to_string()))?)
                 };
+                let spatial = model.is_spatial().then_some(under);
                 let fixed = condition
                     .map(|c| &c.parameters[..])
                     .unwrap_or_default()
@@ -167,6 +172,7 @@ impl Problem {
                     .collect();
                 Ok(Experiment {
                     kinetics,
+                    spatial,
                     fixed,
                     points,
                 })
@@ -284,6 +290,9 @@ impl Problem {
     /// the input rows) and, with `sensitivities`, ∂state/∂p at each time.
     fn solve_group(&self, g: usize, p: &[f64], sensitivities: bool) -> Result<States, Error> {
         let group = &self.data.groups[g];
+        if let Some(under) = &self.experiments[g].spatial {
+            return self.solve_sites(g, under, p, sensitivities);
+        }
         let Some(k) = &self.experiments[g].kinetics else {
             return Ok((group.inputs.clone(), Vec::new()));
         };
@@ -306,6 +315,93 @@ impl Problem {
         }
     }
 
+    /// A reaction–diffusion group by the method of lines: the species in
+    /// each site's cell at its time and, with `sensitivities`, their
+    /// derivatives (exact: the forward sensitivities of the semi-discrete
+    /// system, piml-pde's [`SensitiveReactionDiffusion`]) with respect to the
+    /// estimated parameters, in their model columns.
+    fn solve_sites(
+        &self,
+        g: usize,
+        under: &Model,
+        p: &[f64],
+        sensitivities: bool,
+    ) -> Result<States, Error> {
+        let group = &self.data.groups[g];
+        let fail = |source| Error::Solver {
+            context: self.describe(g, p),
+            source,
+        };
+        let pde = |e: piml_pde::Error| match e {
+            piml_pde::Error::Ode(source) => fail(source),
+            e => Error::Input(format!("{}: {e}", self.describe(g, p))),
+        };
+        let which: Vec<usize> = if sensitivities {
+            self.estimated.iter().map(|e| e.index).collect()
+        } else {
+            Vec::new()
+        };
+        let grid = self
+            .data
+            .grid
+            .clone()
+            .expect("spatial data carry their grid");
+        let system = SensitiveReactionDiffusion::new(under, grid, p, &which).map_err(pde)?;
+        let rd = system.system();
+        let y0 = rd.state(&rd.initial_state()).map_err(pde)?;
+        let (ys, ss) = if sensitivities {
+            let s0 = system.initial_sensitivities();
+            let s = self
+                .solver
+                .solve_sensitivities(&system, self.t0, &y0, &s0, &group.times)
+                .map_err(fail)?;
+            (s.y, s.s)
+        } else {
+            let s = self
+                .solver
+                .solve(&system, self.t0, &y0, &group.times)
+                .map_err(fail)?;
+            (s.y, Vec::new())
+        };
+        let ns = rd.n_species();
+        let states = group
+            .sites
+            .iter()
+            .map(|&(at, c)| (0..ns).map(|k| ys[at][rd.index(c, k)]).collect())
+            .collect();
+        let sens = ss
+            .first()
+            .map(|_| {
+                group
+                    .sites
+                    .iter()
+                    .map(|&(at, c)| {
+                        let mut m = DMatrix::zeros(ns, self.base.len());
+                        for (j, &w) in which.iter().enumerate() {
+                            for k in 0..ns {
+                                m[(k, w)] = ss[at][(rd.index(c, k), j)];
+                            }
+                        }
+                        m
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((states, sens))
+    }
+
+    /// The time of state `at` of group `g` (0 in an algebraic model).
+    fn time(&self, g: usize, at: usize) -> f64 {
+        let group = &self.data.groups[g];
+        if self.model.is_algebraic() {
+            0.0
+        } else if self.data.grid.is_some() {
+            group.times[group.sites[at].0]
+        } else {
+            group.times[at]
+        }
+    }
+
     /// Every observable of the model at each measured time (or input row)
     /// of each experiment, at `theta`: the columns `condition` (when the data
     /// have conditions), `t` or the inputs, then one per observable.
@@ -316,8 +412,11 @@ impl Problem {
         let coords: Vec<String> = if self.model.is_algebraic() {
             self.model.inputs.clone()
         } else {
-            vec!["t".into()]
+            std::iter::once("t".to_string())
+                .chain(self.model.space.iter().map(|(n, _)| n.clone()))
+                .collect()
         };
+        let centres = self.data.grid.as_ref().map(|g| g.coordinates());
         let mut coord_cols = vec![Vec::new(); coords.len()];
         let mut obs_cols = vec![Vec::new(); no];
         let mut condition = Vec::new();
@@ -327,15 +426,20 @@ impl Problem {
             let group = &self.data.groups[g];
             let (states, _) = self.solve_group(g, &p, false)?;
             for (at, state) in states.iter().enumerate() {
-                let t = if exp.kinetics.is_some() {
-                    coord_cols[0].push(Some(group.times[at]));
-                    group.times[at]
-                } else {
+                let t = self.time(g, at);
+                if self.model.is_algebraic() {
                     for (col, v) in coord_cols.iter_mut().zip(state) {
                         col.push(Some(*v));
                     }
-                    0.0
-                };
+                } else {
+                    coord_cols[0].push(Some(t));
+                }
+                if let Some(centres) = &centres {
+                    let cell = group.sites[at].1;
+                    for (col, axis) in coord_cols[1..].iter_mut().zip(centres) {
+                        col.push(Some(axis[cell]));
+                    }
+                }
                 condition.push(group.condition.clone());
                 self.tape.eval_parts(&[state, &p, &[t]], &mut out);
                 for (o, col) in obs_cols.iter_mut().enumerate() {
@@ -373,15 +477,10 @@ impl Problem {
         let mut out = vec![0.0; self.tape.n_outputs()];
         for (g, exp) in self.experiments.iter().enumerate() {
             let p = self.experiment_parameters(exp, theta);
-            let group = &self.data.groups[g];
             let (states, sens) = self.solve_group(g, &p, sensitivities)?;
             for &i in &exp.points {
                 let point = &self.data.points[i];
-                let t = if exp.kinetics.is_some() {
-                    group.times[point.at]
-                } else {
-                    0.0
-                };
+                let t = self.time(g, point.at);
                 self.tape
                     .eval_parts(&[&states[point.at], &p, &[t]], &mut out);
                 let base = point.observable * stride;

@@ -53,6 +53,12 @@ pub fn problem(
     file: &str,
     solver: OdeSolver,
 ) -> Result<Problem, Error> {
+    if model.is_spatial() {
+        return Err(input(format!(
+            "model '{}' has space axes: fim and profile take kinetic and algebraic models",
+            model.name
+        )));
+    }
     let model = analysed(model);
     let data = Dataset::new(&model, table, file)?;
     Ok(Problem::new(&model, data, solver)?)

@@ -408,7 +408,7 @@ impl ReactionDiffusion {
 
     /// The state index of species k in cell c.
     #[inline]
-    fn index(&self, c: usize, k: usize) -> usize {
+    pub fn index(&self, c: usize, k: usize) -> usize {
         self.block[c] * self.n_species() + k
     }
 }

@@ -38,6 +38,8 @@ pub(crate) struct FitSettings {
     pub max_iterations: u64,
     pub starts: usize,
     pub seed: u64,
+    /// Cells per axis of a reaction–diffusion model's method-of-lines grid (empty: none).
+    pub grid: Vec<usize>,
 }
 
 impl FitSettings {
@@ -50,6 +52,7 @@ impl FitSettings {
             "max_iterations": self.max_iterations,
             "starts": self.starts,
             "seed": self.seed,
+            "grid": self.grid,
         })
     }
 
@@ -68,6 +71,15 @@ impl FitSettings {
             max_iterations: v["max_iterations"].as_u64()?,
             starts: usize::try_from(v["starts"].as_u64()?).ok()?,
             seed: v["seed"].as_u64()?,
+            // Start tables written before --grid existed have no grid.
+            grid: match v.get("grid") {
+                None => Vec::new(),
+                Some(g) => g
+                    .as_array()?
+                    .iter()
+                    .map(|n| n.as_u64().and_then(|n| usize::try_from(n).ok()))
+                    .collect::<Option<_>>()?,
+            },
         })
     }
 
@@ -113,8 +125,9 @@ impl Job {
         let solver = self.settings.solver()?;
         let mut problems = Vec::new();
         for (file, model) in self.files.iter().zip(&self.models) {
-            let data =
-                Dataset::new(model, &table, &name).with_context(|| format!("model {file}"))?;
+            let grid = (!self.settings.grid.is_empty()).then_some(&self.settings.grid[..]);
+            let data = Dataset::on_grid(model, &table, &name, grid)
+                .with_context(|| format!("model {file}"))?;
             if problems.is_empty() && !data.ignored.is_empty() {
                 piml_cli::warn(format_args!(
                     "{name}: ignoring columns that are no observable, sigma or coordinate of the model: {}",

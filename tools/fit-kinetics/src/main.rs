@@ -1,4 +1,4 @@
-//! `fit-kinetics`: fit kinetic and algebraic models to measurements, with
+//! `fit-kinetics`: fit kinetic, reaction–diffusion and algebraic models to measurements, with
 //! multistart, uncertainty from the Fisher information and model selection.
 
 mod job;
@@ -25,11 +25,15 @@ Examples:
   # 100 starts as 4 Slurm array tasks, then merged
   fit-kinetics testdata/kinetics/lotka-volterra-initial.json --data lv.parquet --starts 100 \\
       --shard 2/4 -o starts-2.parquet
-  fit-kinetics merge starts-*.parquet -o fit.json";
+  fit-kinetics merge starts-*.parquet -o fit.json
+
+  # Fisher–KPP by the method of lines on 50 cells (rows matched to the nearest cell centre)
+  fit-kinetics testdata/fisher-kpp-1d.json --data fk.csv --grid 50 -o fit.json";
 
 /// Fit every parameter marked `estimate` (and initial values written as
 /// parameters) to a data table by maximum likelihood: ODE models to time
-/// courses (several conditions, replicates, missing values), algebraic models
+/// courses (several conditions, replicates, missing values), reaction–diffusion
+/// models to space–time data by the method of lines (--grid), algebraic models
 /// to dose–response or initial-rate tables. Reports estimates, standard
 /// errors, correlations, Wald 95% intervals, −2 log L, AIC, AICc and BIC, and
 /// with several model files ranks them by AIC with Akaike weights.
@@ -69,6 +73,10 @@ struct Args {
     /// Write the best model's predictions at the data's times (or inputs) to this table
     #[arg(long, value_name = "FILE")]
     predict: Option<PathBuf>,
+    /// Cells per axis of the method-of-lines grid of a reaction–diffusion model (required for
+    /// one); each data row is matched to the cell whose centre is nearest its x (and y)
+    #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
+    grid: Vec<usize>,
     /// Also write the table of every start (as a shard would) to this file
     #[arg(long, value_name = "FILE")]
     starts_table: Option<PathBuf>,
@@ -145,6 +153,7 @@ fn fit(args: Args) -> Result<()> {
             max_iterations: args.max_iterations,
             starts: args.starts,
             seed: args.common.seed,
+            grid: args.grid.clone(),
         },
     };
     let started = Instant::now();
