@@ -67,7 +67,7 @@ bench-fit: build
 	bash bench/fit.sh
 
 # Man pages and bash/zsh/fish completions of every tool, from their clap definitions.
-TOOLS := simulate sample-collocation nondim fit-kinetics fit-pinn fit-operator identifiability
+TOOLS := simulate sample-collocation nondim fit-kinetics fit-pinn fit-operator identifiability plot
 completions: build
 	mkdir -p target/man target/completions/bash target/completions/zsh target/completions/fish
 	for t in $(TOOLS); do \

@@ -31,6 +31,9 @@ fn is_computation_failure(err: &anyhow::Error) -> bool {
         if let Some(e) = cause.downcast_ref::<piml_fit::Error>() {
             return !e.is_input_error();
         }
+        if let Some(e) = cause.downcast_ref::<piml_plot::Error>() {
+            return !e.is_input_error();
+        }
         false
     })
 }

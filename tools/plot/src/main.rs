@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 use clap::{Parser, ValueEnum};
-use piml_cli::{main_with, parse_times};
+use piml_cli::parse_times;
 use piml_io::{atomic_write, check_output_path, read_table};
 use piml_plot::{Format, Inputs, Kind, Options, render};
 
@@ -145,5 +145,5 @@ fn run(args: Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    main_with(|| run(Args::parse()))
+    piml_cli::main_parsed(run)
 }
