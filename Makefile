@@ -9,7 +9,7 @@ RELEASE := target/release
 .PHONY: help build test test-rust test-interop test-slurm demo bench bench-fit venv-test clean lint completions
 
 help:
-	@echo "make demo    simulate the built-in Michaelis–Menten example and show the data"
+	@echo "make demo    fit three candidate mechanisms to noisy Michaelis–Menten data, select, check identifiability, draw pictures"
 	@echo "make test    every test: Rust unit, science and CLI tests, then pyarrow/DuckDB interop"
 	@echo "make test-slurm   fit-kinetics shards as a job array on a one-node Slurm cluster (root: installs Slurm; CI runs it)"
 	@echo "make bench   side-by-side benchmarks against scipy, CVODE, py-pde and PyTorch (writes docs/BENCHMARKS.md)"
@@ -42,17 +42,10 @@ test-slurm: venv-test
 	$(CARGO) build --workspace --bins
 	PYTHON=$(PYTHON) BIN=target/debug bash tests/slurm.sh
 
+# The most telling worked case: noisy Michaelis–Menten data, three candidate mechanisms fitted
+# and compared, identifiability of the winner, pictures (pipelines/michaelis-menten).
 demo: build
-	@mkdir -p demo
-	$(RELEASE)/simulate testdata/mm-reduced.json -o demo/mm-exact.parquet --times 0:20:0.5
-	$(RELEASE)/simulate testdata/mm-reduced.json -o demo/mm-data.csv --times 0:20:0.5 \
-	    --noise proportional:0.02 --keep 10 --seed 1
-	@echo "== demo/mm-data.csv: Michaelis–Menten substrate, 2% noise, 10 of 41 times kept =="
-	@cat demo/mm-data.csv
-	$(RELEASE)/simulate testdata/robertson.json -o demo/robertson.csv --times 0,1e-5,1,1e2,1e4,1e6,1e8,1e11 \
-	    --method stiff --rtol 1e-8 --atol 1e-14 --report demo/robertson-report.json
-	@echo "== demo/robertson.csv: Robertson's stiff kinetics to t = 1e11 =="
-	@cat demo/robertson.csv
+	$(MAKE) -C pipelines/michaelis-menten
 
 bench: build
 	bash bench/ode.sh

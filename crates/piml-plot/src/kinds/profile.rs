@@ -13,10 +13,12 @@ use crate::table::{column_error, curve, has, numbers, table_error};
 /// The 0.95 quantile of χ² with one degree of freedom.
 const CHI2_1_95: f64 = 3.841_458_820_694_124;
 
-/// Columns: `parameter` (text), `value`, and `delta_chi2` or `objective`
-/// (−2 log L, from which the profile's minimum is subtracted).
+/// Columns: `parameter` (text), the profiled value — a `value` column, or, as
+/// `identifiability profile` writes it, one column per parameter read at the row's
+/// `parameter` — and `delta_chi2` or `objective` (−2 log L, from which the profile's
+/// minimum is subtracted).
 pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
-    table.require_columns(&["parameter", "value"])?;
+    table.require_columns(&["parameter"])?;
     let delta_column = if has(table, "delta_chi2") {
         "delta_chi2"
     } else if has(table, "objective") {
@@ -28,7 +30,11 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
         ));
     };
     let names = table.utf8_column("parameter")?;
-    let value = numbers(table, "value")?;
+    let value = if has(table, "value") {
+        numbers(table, "value")?
+    } else {
+        profiled_values(table, names)?
+    };
     let y = numbers(table, delta_column)?;
     let mut parameters: Vec<&str> = Vec::new();
     for (row, name) in names.iter().enumerate() {
@@ -89,4 +95,29 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
         }));
     }
     Ok(Figure::grid(model.title("profile likelihood"), panels))
+}
+
+/// Each row's value of the parameter it profiles, from that parameter's own column.
+fn profiled_values(table: &Table, names: &[Option<String>]) -> Result<Vec<f64>> {
+    let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
+    names
+        .iter()
+        .enumerate()
+        .map(|(row, name)| {
+            let name = name.as_deref().ok_or_else(|| {
+                column_error(table, "parameter", format!("row {}: no parameter name", row + 1))
+            })?;
+            if !columns.iter().any(|(n, _)| n == name) {
+                if !has(table, name) {
+                    return Err(table_error(
+                        table,
+                        &format!("a profile needs a 'value' column or a column '{name}'"),
+                    ));
+                }
+                columns.push((name.to_string(), numbers(table, name)?));
+            }
+            let (_, v) = columns.iter().find(|(n, _)| n == name).expect("just added");
+            Ok(v[row])
+        })
+        .collect()
 }
