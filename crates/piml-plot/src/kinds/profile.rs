@@ -105,7 +105,11 @@ fn profiled_values(table: &Table, names: &[Option<String>]) -> Result<Vec<f64>> 
         .enumerate()
         .map(|(row, name)| {
             let name = name.as_deref().ok_or_else(|| {
-                column_error(table, "parameter", format!("row {}: no parameter name", row + 1))
+                column_error(
+                    table,
+                    "parameter",
+                    format!("row {}: no parameter name", row + 1),
+                )
             })?;
             if !columns.iter().any(|(n, _)| n == name) {
                 if !has(table, name) {
