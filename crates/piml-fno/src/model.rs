@@ -149,7 +149,8 @@ pub struct Tape {
 /// GELU(z) = z·Φ(z) and its derivative Φ(z) + z·φ(z), with one erf and one exp.
 fn gelu(z: f64) -> (f64, f64) {
     let cdf = 0.5 * (1.0 + libm::erf(z * std::f64::consts::FRAC_1_SQRT_2));
-    let pdf = (-0.5 * z * z).exp() * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+    let pdf = (-0.5 * z * z).exp()
+        * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
     (z * cdf, cdf + z * pdf)
 }
 
