@@ -183,7 +183,7 @@ fn bad_input_exits_2_naming_the_file_or_column() {
     refused(
         &dir,
         &["profile", &one, "-o", &out],
-        "missing columns 'parameter', 'value'",
+        "missing column 'parameter'",
     );
     refused(&dir, &["field", &one, "-o", &out], "missing column 'y'");
     refused(
