@@ -115,7 +115,7 @@ fn profiled_values(table: &Table, names: &[Option<String>]) -> Result<Vec<f64>> 
                 if !has(table, name) {
                     return Err(table_error(
                         table,
-                        &format!("a profile needs a 'value' column or a column '{name}'"),
+                        format!("a profile needs a 'value' column or a column '{name}'"),
                     ));
                 }
                 columns.push((name.to_string(), numbers(table, name)?));
