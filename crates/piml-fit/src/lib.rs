@@ -17,7 +17,6 @@ mod multistart;
 mod optimise;
 mod problem;
 mod selection;
-mod transform;
 mod uncertainty;
 
 pub use data::{Dataset, Group, Point, noise_kind};
@@ -26,7 +25,7 @@ pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
 };
 pub use optimise::{Method, Outcome, Settings, minimise};
+pub use piml_optim::Transform;
 pub use problem::{Estimated, Evaluation, Problem, SigmaSource};
 pub use selection::{Criteria, Ranked, rank};
-pub use transform::Transform;
 pub use uncertainty::Uncertainty;

@@ -3,10 +3,9 @@
 //! both in the unconstrained coordinates of `transform.rs`.
 
 use nalgebra::{DMatrix, DVector};
-use piml_optim::Lbfgs;
+use piml_optim::{Lbfgs, Transform};
 
-use crate::problem::{Evaluation, Problem};
-use crate::transform::Transform;
+use crate::problem::{Estimated, Evaluation, Problem};
 
 /// Which optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +118,11 @@ fn failed(n: usize, iterations: u64, evaluations: usize, message: String) -> Out
 /// Minimises −log L from `theta0` (natural units, inside the bounds).
 pub fn minimise(problem: &Problem, theta0: &[f64], settings: &Settings) -> Outcome {
     let coords = Coordinates {
-        transforms: problem.estimated().iter().map(Transform::of).collect(),
+        transforms: problem
+            .estimated()
+            .iter()
+            .map(Estimated::transform)
+            .collect(),
         boxed: settings.method == Method::LevenbergMarquardt,
     };
     let z0 = coords.coordinates(theta0);

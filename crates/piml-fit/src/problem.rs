@@ -8,6 +8,7 @@ use piml_io::Table;
 use piml_model::expr::derivative;
 use piml_model::{Expr, Kinetics, Model, NoiseKind, Scale, Sigma, Tape};
 use piml_ode::OdeSolver;
+use piml_optim::Transform;
 use piml_pde::SensitiveReactionDiffusion;
 use piml_sim::{solve_kinetics, solve_kinetics_sensitivities};
 
@@ -27,6 +28,13 @@ pub struct Estimated {
     pub bounds: Option<[f64; 2]>,
     /// The value in the model file (after `--set`): the first start.
     pub value: f64,
+}
+
+impl Estimated {
+    /// The map to optimiser coordinates: logistic over the (log-)bounds, free without bounds.
+    pub fn transform(&self) -> Transform {
+        Transform::new(self.bounds, self.scale == Scale::Log, false)
+    }
 }
 
 /// Where an observable's noise standard deviation comes from.

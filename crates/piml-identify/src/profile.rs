@@ -9,7 +9,7 @@
 //! with the profiled parameter held ([`Problem::fixing`]). Steps are taken
 //! in its box coordinates (ln θ for log-scaled parameters).
 
-use piml_fit::{Method, Problem, Settings, Transform, minimise};
+use piml_fit::{Method, Problem, Settings, minimise};
 use piml_model::Scale;
 use rayon::prelude::*;
 
@@ -92,7 +92,7 @@ pub fn profile(
         values: best.to_vec(),
         rise: 0.0,
     }];
-    let transform = Transform::of(&problem.estimated()[i]);
+    let transform = problem.estimated()[i].transform();
     let [lo, hi] = transform.box_limits();
     let others = |theta: &[f64]| -> Vec<f64> {
         let mut rest = theta.to_vec();
@@ -215,7 +215,7 @@ pub fn profiles(problem: &Problem, which: &[usize]) -> Result<Vec<ProfilePoint>,
     let results: Vec<Result<Vec<ProfilePoint>, Error>> = which
         .par_iter()
         .map(|&i| {
-            let transform = Transform::of(&problem.estimated()[i]);
+            let transform = problem.estimated()[i].transform();
             let (_, d) = transform.box_natural(transform.box_coordinate(best[i]));
             let curvature = fisher[(i, i)] * d * d;
             let step = if curvature > 0.0 {

@@ -23,5 +23,5 @@ pub use adam::{Adam, Schedule};
 pub use error::Error;
 pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
-pub use piml_optim::{Lbfgs, LbfgsResult};
+pub use piml_optim::{Lbfgs, LbfgsResult, Transform};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};

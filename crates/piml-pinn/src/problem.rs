@@ -154,8 +154,10 @@ pub struct Problem {
     initial_from: InitialFrom,
 }
 
-/// Block size of evaluations: even, so that the point pairs of a periodic axis stay together.
-pub const BLOCK: usize = 128;
+/// Block size of evaluations: even, so that the point pairs of a periodic axis stay together;
+/// small, so that a block's jets stay in the L1 cache (16 points ran 20% faster than 128 in
+/// pinn-bench on the DeepXDE Fisher–KPP problem).
+pub const BLOCK: usize = 16;
 
 impl Problem {
     /// The problem of fitting `model` to `data` with collocation points `points`.

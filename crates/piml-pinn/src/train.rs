@@ -39,6 +39,8 @@ pub struct Settings {
     pub adam_steps: usize,
     pub schedule: Schedule,
     pub lbfgs_iters: u64,
+    /// Correction pairs L-BFGS keeps.
+    pub lbfgs_memory: usize,
     pub weights: Weights,
     /// ε of causal weighting, if used.
     pub causal: Option<f64>,
@@ -556,6 +558,7 @@ impl Trainer {
         let mut failure: Option<Error> = None;
         let mut interrupted = false;
         let mut rows = Vec::new();
+        let memory = self.settings.lbfgs_memory;
         let x0 = self.state.params.clone();
         // The best point evaluated: what a failed line search late in the run leaves us.
         let mut best = (f64::INFINITY, x0.clone());
@@ -563,6 +566,7 @@ impl Trainer {
             let this = &mut *self;
             Lbfgs {
                 max_iters: iters,
+                memory,
                 tol_grad: 0.0,
                 ..Lbfgs::default()
             }

@@ -86,6 +86,10 @@ struct Args {
     /// L-BFGS iterations after Adam
     #[arg(long, value_name = "ITERS", default_value_t = 2000)]
     lbfgs: u64,
+    /// Correction pairs L-BFGS keeps (100 as in DeepXDE and PyTorch; a network has thousands
+    /// of weights, and a short memory stalls on its ill-conditioned loss)
+    #[arg(long, value_name = "PAIRS", default_value_t = 100)]
+    lbfgs_memory: usize,
     /// Term weights: pde=1,bc=1,ic=1,data=1 (omitted terms keep 1), or adaptive[:EVERY]
     #[arg(long, value_name = "SPEC", default_value = "pde=1,bc=1,ic=1,data=1")]
     weights: String,
@@ -335,7 +339,7 @@ impl Monitor for Watch {
 fn run_key(args: &Args, model: &piml_model::Model) -> String {
     let a = args;
     format!(
-        "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+        "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
         model.source_json(),
         a.data,
         a.collocation,
@@ -351,6 +355,7 @@ fn run_key(args: &Args, model: &piml_model::Model) -> String {
         a.lr,
         a.lr_decay,
         a.lbfgs,
+        a.lbfgs_memory,
         a.weights,
         a.causal,
         a.resample,
@@ -454,6 +459,7 @@ fn settings(args: &Args) -> Result<Settings> {
         adam_steps: args.adam,
         schedule,
         lbfgs_iters: args.lbfgs,
+        lbfgs_memory: args.lbfgs_memory.max(1),
         weights,
         causal: args.causal,
         resample,

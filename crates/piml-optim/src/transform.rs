@@ -1,11 +1,7 @@
 //! Optimiser coordinates for bounded parameters: for unconstrained methods
-//! (L-BFGS) a logistic map of the (log-)bounds onto the real line, so that
+//! (L-BFGS, Adam) a logistic map of the (log-)bounds onto the real line, so that
 //! every step stays inside the bounds; for projected methods (Levenberg–
-//! Marquardt) ln θ or θ in a box.
-
-use piml_model::Scale;
-
-use crate::problem::Estimated;
+//! Marquardt) ln θ or θ in a box. Shared by least-squares fits and PINNs.
 
 /// How one parameter's natural value θ follows from its coordinate z.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -14,6 +10,8 @@ pub enum Transform {
     LogBounded { a: f64, b: f64 },
     /// θ = lo + (hi − lo)·s(z).
     Bounded { lo: f64, hi: f64 },
+    /// θ = exp z: positive, unbounded, steps in relative terms.
+    Log,
     /// θ = z.
     Free,
 }
@@ -30,14 +28,17 @@ fn logit(s: f64) -> f64 {
 }
 
 impl Transform {
-    pub fn of(e: &Estimated) -> Transform {
-        match (e.bounds, e.scale) {
-            (Some([lo, hi]), Scale::Log) => Transform::LogBounded {
+    /// The map of a parameter with `bounds` on a log or linear scale; an unbounded log-scale
+    /// parameter is [`Transform::Log`] if `log_unbounded`, else [`Transform::Free`].
+    pub fn new(bounds: Option<[f64; 2]>, log: bool, log_unbounded: bool) -> Transform {
+        match bounds {
+            Some([lo, hi]) if log => Transform::LogBounded {
                 a: lo.ln(),
                 b: hi.ln(),
             },
-            (Some([lo, hi]), Scale::Lin) => Transform::Bounded { lo, hi },
-            (None, _) => Transform::Free,
+            Some([lo, hi]) => Transform::Bounded { lo, hi },
+            None if log && log_unbounded => Transform::Log,
+            None => Transform::Free,
         }
     }
 
@@ -53,6 +54,7 @@ impl Transform {
                 let s = logistic(z);
                 (lo + (hi - lo) * s, (hi - lo) * s * (1.0 - s))
             }
+            Transform::Log => (z.exp(), z.exp()),
             Transform::Free => (z, 1.0),
         }
     }
@@ -61,14 +63,14 @@ impl Transform {
     /// θ otherwise; θ and dθ/dz at z.
     pub fn box_natural(self, z: f64) -> (f64, f64) {
         match self {
-            Transform::LogBounded { .. } => (z.exp(), z.exp()),
+            Transform::LogBounded { .. } | Transform::Log => (z.exp(), z.exp()),
             _ => (z, 1.0),
         }
     }
 
     pub fn box_coordinate(self, theta: f64) -> f64 {
         match self {
-            Transform::LogBounded { .. } => theta.ln(),
+            Transform::LogBounded { .. } | Transform::Log => theta.ln(),
             _ => theta,
         }
     }
@@ -78,13 +80,16 @@ impl Transform {
         match self {
             Transform::LogBounded { a, b } => [a, b],
             Transform::Bounded { lo, hi } => [lo, hi],
-            Transform::Free => [f64::NEG_INFINITY, f64::INFINITY],
+            Transform::Log | Transform::Free => [f64::NEG_INFINITY, f64::INFINITY],
         }
     }
 
+    /// z of θ; θ outside its bounds is pulled just inside.
     pub fn coordinate(self, theta: f64) -> f64 {
         match self {
-            Transform::LogBounded { a, b } => logit((theta.ln() - a) / (b - a)),
+            // `max` also maps the NaN of ln θ (θ ≤ 0) to the lower bound.
+            Transform::LogBounded { a, b } => logit(((theta.ln() - a) / (b - a)).max(0.0)),
+            Transform::Log => theta.ln(),
             Transform::Bounded { lo, hi } => logit((theta - lo) / (hi - lo)),
             Transform::Free => theta,
         }
@@ -103,6 +108,7 @@ mod tests {
                 b: 100f64.ln(),
             },
             Transform::Bounded { lo: -1.0, hi: 3.0 },
+            Transform::Log,
             Transform::Free,
         ] {
             for theta in [0.02, 0.5, 2.0, 2.9] {
