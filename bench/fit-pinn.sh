@@ -8,8 +8,12 @@
 #
 #   bash bench/fit-pinn.sh          (part of `make bench`, after `make build`; ~10 minutes)
 #
+# Both sides run in float64 with each seed of SEEDS (their own points and initial weights per
+# seed: a PINN's parameter error varies from seed to seed, so errors are compared as medians);
+# fit-pinn on 2 threads (and on 1 for the first seed), DeepXDE on 1 (its f32 run on the first seed).
+#
 # Environment: VENV (default venv/), BIN (target/release), ADAM (10000), LBFGS (2000),
-# OUT (bench/out), REPORT (docs/BENCHMARKS.md), PEERS (../shared/peers).
+# SEEDS ("0 1 2"), OUT (bench/out), REPORT (docs/BENCHMARKS.md), PEERS (../shared/peers).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
@@ -17,6 +21,8 @@ VENV=${VENV:-$root/venv}
 BIN=${BIN:-target/release}
 ADAM=${ADAM:-10000}
 LBFGS=${LBFGS:-2000}
+SEEDS=${SEEDS:-0 1 2}
+first=${SEEDS%% *}
 OUT=${OUT:-bench/out}
 REPORT=${REPORT:-docs/BENCHMARKS.md}
 PEERS=${PEERS:-$root/../shared/peers}
@@ -28,18 +34,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$VENV/bin/python" bench/peers/fisher_inverse_data.py "$work/data.csv"
 : >"$results"
-for threads in 1 2; do
-    "$BIN/fit-pinn" testdata/fisher-inverse.json --data "$work/data.csv" -o "$work/fit-$threads.json" \
+runs=()
+for seed in $SEEDS; do runs+=("2 $seed"); done
+runs+=("1 $first")
+for run in "${runs[@]}"; do
+    read -r threads seed <<<"$run"
+    "$BIN/fit-pinn" testdata/fisher-inverse.json --data "$work/data.csv" -o "$work/fit.json" \
         --set D=0.1 --set r=0.5 --interior 2176 --boundary 100 --initial 100 --layers 3x32 \
-        --adam "$ADAM" --lr 1e-3 --lbfgs "$LBFGS" --threads "$threads" --seed 0 --quiet
-    "$VENV/bin/python" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"solver": "fit-pinn", "precision": "float64", "threads": int(sys.argv[2]), "D": d["parameters"]["D"]["estimate"], "k": d["parameters"]["r"]["estimate"], "adam_steps": d["iterations"]["adam"], "lbfgs_iterations": d["iterations"]["lbfgs"], "lbfgs_evaluations": d["iterations"]["lbfgs_evaluations"], **d["timing"]}))' \
-        "$work/fit-$threads.json" "$threads" >>"$results"
+        --adam "$ADAM" --lr 1e-3 --lbfgs "$LBFGS" --threads "$threads" --seed "$seed" --quiet
+    "$VENV/bin/python" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"solver": "fit-pinn", "precision": "float64", "threads": int(sys.argv[2]), "seed": int(sys.argv[3]), "D": d["parameters"]["D"]["estimate"], "k": d["parameters"]["r"]["estimate"], "adam_steps": d["iterations"]["adam"], "lbfgs_iterations": d["iterations"]["lbfgs"], "lbfgs_evaluations": d["iterations"]["lbfgs_evaluations"], **d["timing"]}))' \
+        "$work/fit.json" "$threads" "$seed" >>"$results"
 done
-for precision in float64 float32; do
+peer_runs=()
+for seed in $SEEDS; do peer_runs+=("float64 $seed"); done
+peer_runs+=("float32 $first")
+for run in "${peer_runs[@]}"; do
+    read -r precision seed <<<"$run"
     DDE_BACKEND=pytorch NTHREADS=1 "$VENV/bin/python" "$PEERS/deepxde_fisher_inverse.py" \
-        "$ADAM" "$LBFGS" "$precision" 0 >"$work/deepxde-$precision.log" 2>&1 \
-        || { cat "$work/deepxde-$precision.log" >&2; exit 1; }
-    "$VENV/bin/python" bench/report_fit_pinn.py parse "$work/deepxde-$precision.log" "$precision" >>"$results"
+        "$ADAM" "$LBFGS" "$precision" "$seed" >"$work/deepxde.log" 2>&1 \
+        || { cat "$work/deepxde.log" >&2; exit 1; }
+    "$VENV/bin/python" bench/report_fit_pinn.py parse "$work/deepxde.log" "$precision" "$seed" >>"$results"
 done
 "$VENV/bin/python" bench/report_fit_pinn.py report "$results" "$REPORT"
 echo "fit-pinn.sh: raw results in $results" >&2

@@ -311,6 +311,10 @@ where
                 outputs,
             };
             total += (self.loss)(&jets, &mut djets, &mut s.dextra);
+            // A block the loss ignores (a term weighted 0) adds nothing: skip its reverse pass.
+            if s.dout[..c].iter().all(|&d| d == 0.0) && s.dextra.iter().all(|&d| d == 0.0) {
+                continue;
+            }
             self.layout
                 .extra(g)
                 .iter_mut()
