@@ -134,7 +134,8 @@ def main():
         "",
         "u_t = u_xx + u(1 − u) on [0, 200], zero flux, u0 = 1 for x < 10. py-pde explicit Euler dt = 0.01 "
         "(5000 steps); piml `simulate testdata/fisher-kpp-1d.json --grid 512 --rtol RTOL` (automatic method: "
-        "Dormand–Prince switching to BDF with the banded Jacobian once stiffness shows; atol 1e-9) at a ladder of "
+        "Dormand–Prince switching to BDF once stiffness shows, whose Newton matrix, one species on a line, is "
+        "tridiagonal and factorised as LAPACK's dgttrf does; atol 1e-9) at a ladder of "
         "tolerances; reference: piml's BDF at rtol 1e-10, atol 1e-14. Both discretise u_xx with the same "
         "second-order cell-centred stencil and zero-flux walls, so the front error against the reference is each "
         "side's time error. Front: the u = 1/2 crossing. Bramson (1983): "

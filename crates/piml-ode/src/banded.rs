@@ -71,6 +71,19 @@ impl BandedMatrix {
         self.data[k] += v;
     }
 
+    /// The entries A(i, i + offset) of one diagonal, top to bottom
+    /// (−lower ≤ offset ≤ upper).
+    pub(crate) fn diagonal(&self, offset: isize) -> impl Iterator<Item = &f64> {
+        debug_assert!(-(self.lower as isize) <= offset && offset <= self.upper as isize);
+        let band = self.lower + self.upper + 1;
+        let row = (self.upper as isize - offset) as usize;
+        let first_column = offset.max(0) as usize;
+        self.data[row + first_column * band..]
+            .iter()
+            .step_by(band)
+            .take(self.n - offset.unsigned_abs())
+    }
+
     /// Sets every entry to zero.
     pub fn clear(&mut self) {
         self.data.fill(0.0);
@@ -277,6 +290,24 @@ mod tests {
                     "n={n} kl={kl} ku={ku}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn diagonals_read_the_band() {
+        let (n, kl, ku) = (6, 2, 1);
+        let band = pivoting_band(n, kl, ku);
+        for offset in -(kl as isize)..=ku as isize {
+            let expected: Vec<f64> = (0..n)
+                .filter_map(|i| {
+                    let j = i as isize + offset;
+                    (0..n as isize)
+                        .contains(&j)
+                        .then(|| band.get(i, j as usize))
+                })
+                .collect();
+            let got: Vec<f64> = band.diagonal(offset).copied().collect();
+            assert_eq!(got, expected, "offset {offset}");
         }
     }
 

@@ -306,7 +306,11 @@ impl<L: LinearSolver> Bdf<L> {
             // sensitivity blocks are driven by the state's corrections
             // through the coupling the block-diagonal matrix leaves out, so
             // they lag one iteration behind and then contract at its rate.
-            let state_norm = self.tol.norm(1.0, &self.dy[..n], &self.scale[..n]);
+            let state_norm = if self.dy.len() == n {
+                dy_norm
+            } else {
+                self.tol.norm(1.0, &self.dy[..n], &self.scale[..n])
+            };
             let rate = dy_norm_old.map(|old| state_norm / old);
             if let Some(rate) = rate
                 && (rate >= 1.0

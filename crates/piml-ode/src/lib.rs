@@ -12,7 +12,8 @@
 //! for sensitivities, [`ParametricSystem`] (exact ∂f/∂p). A system whose
 //! Jacobian is banded (method-of-lines PDEs) says so with
 //! [`OdeSystem::jacobian_structure`] and writes a [`BandedMatrix`]; the
-//! implicit method then factorises with a banded LU (`banded.rs`). A system
+//! implicit method then factorises with a banded LU (`banded.rs`; a
+//! tridiagonal one, `tridiagonal.rs`, for a bandwidth of one). A system
 //! with a sparse Jacobian (method-of-lines PDEs on 2-D grids) writes a
 //! [`SparseMatrix`] instead, and the implicit method solves with ILU(0)-
 //! preconditioned GMRES (`krylov.rs`).
@@ -33,6 +34,7 @@ mod solver;
 mod sparse;
 mod system;
 mod tolerance;
+mod tridiagonal;
 
 pub use banded::BandedMatrix;
 pub use error::Error;

@@ -2,8 +2,9 @@
 //! factor the Newton matrix I − γ·J once, then solve with it many times.
 //!
 //! The BDF integrator only sees the [`LinearSolver`] trait; [`Linear`] picks
-//! the dense LU, the banded LU (`banded.rs`) or ILU(0)-preconditioned GMRES
-//! on a sparse matrix (`krylov.rs`) from the system's [`JacobianStructure`].
+//! the dense LU, the banded LU (`banded.rs`, or `tridiagonal.rs` for a
+//! bandwidth of one) or ILU(0)-preconditioned GMRES on a sparse matrix
+//! (`krylov.rs`) from the system's [`JacobianStructure`].
 
 use nalgebra::DMatrix;
 
@@ -11,6 +12,7 @@ use crate::banded::BandedLu;
 use crate::krylov::Krylov;
 use crate::problem::Problem;
 use crate::system::JacobianStructure;
+use crate::tridiagonal::TridiagonalLu;
 
 /// The Newton matrix I − γ·J was singular to working precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,7 @@ pub(crate) trait LinearSolver {
 pub(crate) enum Linear {
     Dense(DenseLu),
     Banded(BandedLu),
+    Tridiagonal(TridiagonalLu),
     /// Boxed: its GMRES workspace and coarse LU make it the large variant.
     Krylov(Box<Krylov>),
 }
@@ -44,7 +47,10 @@ impl Linear {
         match problem.jacobian_structure() {
             JacobianStructure::Dense => Linear::Dense(DenseLu::new(n)),
             JacobianStructure::Banded { lower, upper } => {
-                Linear::Banded(BandedLu::new(n, lower.min(n - 1), upper.min(n - 1)))
+                match (lower.min(n - 1), upper.min(n - 1)) {
+                    (1, 1) => Linear::Tridiagonal(TridiagonalLu::new(n)),
+                    (lower, upper) => Linear::Banded(BandedLu::new(n, lower, upper)),
+                }
             }
             JacobianStructure::Sparse { fields } => {
                 Linear::Krylov(Box::new(Krylov::new(problem.sparse_pattern(), fields)))
@@ -58,6 +64,7 @@ impl LinearSolver for Linear {
         match self {
             Linear::Dense(s) => s.update_jacobian(problem, t, y),
             Linear::Banded(s) => s.update_jacobian(problem, t, y),
+            Linear::Tridiagonal(s) => s.update_jacobian(problem, t, y),
             Linear::Krylov(s) => s.update_jacobian(problem, t, y),
         }
     }
@@ -66,6 +73,7 @@ impl LinearSolver for Linear {
         match self {
             Linear::Dense(s) => s.setup(gamma),
             Linear::Banded(s) => s.setup(gamma),
+            Linear::Tridiagonal(s) => s.setup(gamma),
             Linear::Krylov(s) => s.setup(gamma),
         }
     }
@@ -74,6 +82,7 @@ impl LinearSolver for Linear {
         match self {
             Linear::Dense(s) => s.solve(b, scale, tol),
             Linear::Banded(s) => s.solve(b, scale, tol),
+            Linear::Tridiagonal(s) => s.solve(b, scale, tol),
             Linear::Krylov(s) => s.solve(b, scale, tol),
         }
     }

@@ -42,6 +42,14 @@ struct Face {
     inv_h2: f64,
 }
 
+/// A face seen from one of the two cells it borders: the face's flux enters
+/// that cell with `sign` (+1 for its cell a, −1 for b).
+#[derive(Debug, Clone, Copy)]
+struct Incidence {
+    face: usize,
+    sign: f64,
+}
+
 /// The diffusivities D_k of the species.
 #[derive(Debug, Clone)]
 enum Diffusion {
@@ -75,6 +83,10 @@ pub struct ReactionDiffusion {
     /// Position of each cell's block of ns values in the state vector.
     block: Vec<usize>,
     faces: Vec<Face>,
+    /// The faces of cell c, in face order, are
+    /// `incidence[incidence_start[c]..incidence_start[c + 1]]`.
+    incidence_start: Vec<usize>,
+    incidence: Vec<Incidence>,
     /// Half-bandwidth of the Jacobian (lower = upper).
     bandwidth: usize,
     /// R_k over the species and the coordinates and time in `reaction_uses`.
@@ -198,6 +210,7 @@ impl ReactionDiffusion {
             )
             .cloned()
             .collect();
+        let (incidence_start, incidence) = incidence(grid.n_cells(), &faces);
         Ok(Self {
             model: model.name.clone(),
             reaction: compile(&reaction, &reaction_names),
@@ -212,6 +225,8 @@ impl ReactionDiffusion {
             boundaries,
             block,
             faces,
+            incidence_start,
+            incidence,
         })
     }
 
@@ -376,11 +391,30 @@ impl ReactionDiffusion {
     /// Adds to `du` the net inflow through every face, D_f·(u_b − u_a)/h² with
     /// the face diffusivity D_f = (d_a + d_b)/2 of the cell values `d`.
     pub(crate) fn add_fluxes(&self, u: &[Vec<f64>], d: &[Vec<f64>], du: &mut [Vec<f64>]) {
-        for f in &self.faces {
-            for ((du, u), d) in du.iter_mut().zip(u).zip(d) {
-                let flux = 0.5 * (d[f.a] + d[f.b]) * (u[f.b] - u[f.a]) * f.inv_h2;
-                du[f.a] += flux;
-                du[f.b] -= flux;
+        self.add_face_fluxes(u, |k, a, b| 0.5 * (d[k][a] + d[k][b]), du);
+    }
+
+    /// Adds to `du` the net inflow through every face, D_f·(u_b − u_a)/h²
+    /// with D_f = `face_diffusivity(species, a, b)`. The fluxes are computed
+    /// first and then gathered cell by cell, each cell's in face order (the
+    /// sums of a loop adding every face to both its cells, to the last bit):
+    /// that loop would chain each face's update of a cell through memory to
+    /// the next face's.
+    fn add_face_fluxes(
+        &self,
+        u: &[Vec<f64>],
+        face_diffusivity: impl Fn(usize, usize, usize) -> f64,
+        du: &mut [Vec<f64>],
+    ) {
+        let mut flux = vec![0.0; self.faces.len()];
+        for (k, (du, u)) in du.iter_mut().zip(u).enumerate() {
+            for (flux, f) in flux.iter_mut().zip(&self.faces) {
+                *flux = face_diffusivity(k, f.a, f.b) * (u[f.b] - u[f.a]) * f.inv_h2;
+            }
+            for (du, ends) in du.iter_mut().zip(self.incidence_start.windows(2)) {
+                for i in &self.incidence[ends[0]..ends[1]] {
+                    *du += i.sign * flux[i.face];
+                }
             }
         }
     }
@@ -388,10 +422,22 @@ impl ReactionDiffusion {
     /// Adds to `du` the inflow through the Dirichlet walls, 2·d·(g − u)/h²
     /// (the wall half a cell away), with the cell values `d` as the wall's diffusivity.
     pub(crate) fn add_walls(&self, t: f64, u: &[Vec<f64>], d: &[Vec<f64>], du: &mut [Vec<f64>]) {
+        self.add_wall_inflow(t, u, |k, c| d[k][c], du);
+    }
+
+    /// Adds to `du` the inflow through the Dirichlet walls, 2·d·(g − u)/h²
+    /// with the wall's diffusivity d = `cell_diffusivity(species, cell)`.
+    fn add_wall_inflow(
+        &self,
+        t: f64,
+        u: &[Vec<f64>],
+        cell_diffusivity: impl Fn(usize, usize) -> f64,
+        du: &mut [Vec<f64>],
+    ) {
         for (side, g) in self.boundaries.dirichlet.iter().zip(self.wall_values(t)) {
             for (i, &c) in side.cells.iter().enumerate() {
                 for k in 0..self.n_species() {
-                    du[k][c] += 2.0 * d[k][c] * (g[k][i] - u[k][c]) * side.inv_h2;
+                    du[k][c] += 2.0 * cell_diffusivity(k, c) * (g[k][i] - u[k][c]) * side.inv_h2;
                 }
             }
         }
@@ -425,9 +471,19 @@ impl OdeSystem for ReactionDiffusion {
         let mut du = vec![Vec::new(); self.n_species()];
         self.reaction
             .eval_columns(&self.reaction_inputs(&inputs), &mut du);
-        let d = self.diffusivities(&inputs);
-        self.add_fluxes(&u, &d, &mut du);
-        self.add_walls(t, &u, &d, &mut du);
+        match &self.diffusion {
+            // No per-cell columns: the face value (D + D)/2 is D exactly, so
+            // the result is the same to the last bit.
+            Diffusion::Constant(d) => {
+                self.add_face_fluxes(&u, |k, _, _| d[k], &mut du);
+                self.add_wall_inflow(t, &u, |k, _| d[k], &mut du);
+            }
+            Diffusion::Field { .. } => {
+                let d = self.diffusivities(&inputs);
+                self.add_fluxes(&u, &d, &mut du);
+                self.add_walls(t, &u, &d, &mut du);
+            }
+        }
         self.scatter(&du, dydt);
     }
 
@@ -583,6 +639,28 @@ fn cell_order(grid: &Grid, periodic: &[bool]) -> Vec<usize> {
             }
         })
         .collect()
+}
+
+/// Per cell, the faces it borders in face order (see [`Incidence`]), as
+/// offsets into one list.
+fn incidence(n_cells: usize, faces: &[Face]) -> (Vec<usize>, Vec<Incidence>) {
+    let mut start = vec![0; n_cells + 1];
+    for f in faces {
+        start[f.a + 1] += 1;
+        start[f.b + 1] += 1;
+    }
+    for c in 0..n_cells {
+        start[c + 1] += start[c];
+    }
+    let mut next = start.clone();
+    let mut list = vec![Incidence { face: 0, sign: 0.0 }; 2 * faces.len()];
+    for (face, f) in faces.iter().enumerate() {
+        for (cell, sign) in [(f.a, 1.0), (f.b, -1.0)] {
+            list[next[cell]] = Incidence { face, sign };
+            next[cell] += 1;
+        }
+    }
+    (start, list)
 }
 
 /// Every interior face (and, on periodic axes, the wrap-around faces).
