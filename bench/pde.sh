@@ -29,7 +29,8 @@ trap 'rm -rf "$work"' EXIT
 : >"$results"
 say() { echo "pde.sh: $*" >&2; }
 
-# piml: one JSON line from simulate's report, plus the whole-process time; a
+# piml: one JSON line from simulate's report, plus the whole-process time (each the
+# better of two runs); a
 # run that fails (a step too large for ETDRK4 ends in a non-finite value, exit
 # 1) gives a line with its error instead.
 piml() { # piml NAME OUTPUT ARGS...
@@ -40,16 +41,20 @@ piml() { # piml NAME OUTPUT ARGS...
         >>"$results" <<'PYEND'
 import json, subprocess, sys, time
 name, output, report, command = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-start = time.perf_counter()
-run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
-process = time.perf_counter() - start
-if run.returncode != 0:
-    if run.returncode != 1:
-        sys.exit(f"pde.sh: {' '.join(command)} exited {run.returncode}: {run.stderr}")
-    print(json.dumps({"problem": name, "solver": "piml", "failed": run.stderr.strip().splitlines()[-1]}))
-    sys.exit(0)
-r = json.load(open(report))
-print(json.dumps({"problem": name, "solver": "piml", "process_seconds": process, "seconds": r["solve_seconds"],
+# The better of two runs, as for py-pde (a shared machine preempts single runs).
+process = seconds = float("inf")
+for _ in range(2):
+    start = time.perf_counter()
+    run = subprocess.run(command, stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        if run.returncode != 1:
+            sys.exit(f"pde.sh: {' '.join(command)} exited {run.returncode}: {run.stderr}")
+        print(json.dumps({"problem": name, "solver": "piml", "failed": run.stderr.strip().splitlines()[-1]}))
+        sys.exit(0)
+    process = min(process, time.perf_counter() - start)
+    r = json.load(open(report))
+    seconds = min(seconds, r["solve_seconds"])
+print(json.dumps({"problem": name, "solver": "piml", "process_seconds": process, "seconds": seconds,
                   "steps": r["solver"]["steps"], "output": output}))
 PYEND
 }

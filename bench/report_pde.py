@@ -88,8 +88,8 @@ def main():
         f"Measured {now} on {machine()}, piml at commit {commit}, py-pde {q.get('version')}. "
         "Reproduce with `make bench` (or `bash bench/pde.sh` after `make build`); all figures from that one run, "
         "both sides on one thread. Whole process: wall time of one process from start to exit (py-pde: imports, "
-        "numba compilation and one run); stepping: the solve alone (`simulate --report`'s `solve_seconds`; py-pde's "
-        "better of two runs).",
+        "numba compilation and one run; piml: the better of two processes); stepping: the solve alone, the better "
+        "of two runs on each side (`simulate --report`'s `solve_seconds`).",
         "",
         "### Gray–Scott 128², t = 0…5000",
         "",
