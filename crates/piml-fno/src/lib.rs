@@ -2,10 +2,13 @@
 //! fields of a reaction–diffusion model, learned from simulated ensembles.
 //!
 //! Spectral convolutions run on real FFTs (realfft, rustfft) over the kept modes only; the
-//! reverse pass is written by hand through the adjoints of the truncated transforms; training
-//! uses piml-nn's Adam with rayon across the samples of a batch and a fixed reduction order.
+//! reverse pass is written by hand through the adjoints of the truncated transforms. A pass
+//! runs on several samples at once, so that pointwise channel mixing and spectral mixing are
+//! large matrix products; training uses piml-nn's Adam with rayon across fixed groups of a
+//! batch's samples and a fixed reduction order.
 
 mod error;
+mod gelu;
 mod gemm;
 mod model;
 mod spectral;

@@ -1,14 +1,14 @@
 //! The Fourier neural operator (Li et al. 2021): lifting, Fourier layers (a spectral
 //! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
-//! forward pass of one sample and its hand-written reverse pass.
+//! forward pass of a batch of samples and its hand-written reverse pass.
 
 use crate::gemm::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 use realfft::num_complex::Complex64;
 
 use crate::Error;
+use crate::gelu::activate;
 use crate::spectral::{Modes, Scratch, Transforms};
 
 /// The shape of an operator.
@@ -125,44 +125,75 @@ pub struct Fno {
     params: Vec<f64>,
 }
 
-/// What the reverse pass of one sample needs from its forward pass.
+/// A batch's forward pass, kept for its reverse pass, and the work buffers of both.
+///
+/// Fields of a batch are stored channel after channel and, within a channel, sample after
+/// sample (n points each), so that every pointwise map of the batch is one matrix product
+/// with S·n rows. Kept Fourier coefficients are stored per mode k as an S × 2·width
+/// column-major matrix (real parts of the channels, then imaginary parts), so that the
+/// spectral mixing of the batch is one real matrix product per mode.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
-    /// Lifting input: fields then positions, channel after channel.
+    samples: usize,
+    points: usize,
+    /// Lifting input: fields then positions.
     input: Vec<f64>,
-    /// Input of every Fourier layer and the projection's (n × width each).
+    /// Input of every Fourier layer and the projection's (width channels each).
     h: Vec<Vec<f64>>,
     /// Pre-activations of the Fourier layers, then GELU′ of them (all layers but the last).
     z: Vec<Vec<f64>>,
-    /// Kept coefficients of every layer's input (width × kept).
-    coeffs: Vec<Vec<Complex64>>,
-    /// Projection pre-activation's GELU′ and the activation (n × projection).
+    /// Kept coefficients of every layer's input.
+    coeffs: Vec<Vec<f64>>,
+    /// Every layer's mixing matrices: per mode, the 2·width square real form of the complex
+    /// weights, column-major.
+    mix: Vec<Vec<f64>>,
+    /// Projection pre-activation's GELU′ and the activation (projection channels).
     q: Vec<f64>,
     g: Vec<f64>,
-    /// Gradient of the loss by every layer's mixed coefficients (width × kept), left by the
-    /// reverse pass for [`Fno::spectral_gradient`].
-    g_mixed: Vec<Vec<Complex64>>,
-    /// The output (n × out channels).
-    pub output: Vec<f64>,
+    /// The output (out channels).
+    output: Vec<f64>,
+    /// Work buffers: one field's kept coefficients; mixed coefficients (or their gradient);
+    /// gradients by the coefficients, by the mixing matrices and by hidden fields.
+    spectrum: Vec<Complex64>,
+    mixed: Vec<f64>,
+    g_coeffs: Vec<f64>,
+    g_mix: Vec<f64>,
+    dh: Vec<f64>,
+    dh_prev: Vec<f64>,
 }
 
-/// GELU(z) = z·Φ(z) and its derivative Φ(z) + z·φ(z), with one erf and one exp.
-fn gelu(z: f64) -> (f64, f64) {
-    let cdf = 0.5 * (1.0 + libm::erf(z * std::f64::consts::FRAC_1_SQRT_2));
-    let pdf = (-0.5 * z * z).exp()
-        * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
-    (z * cdf, cdf + z * pdf)
-}
-
-/// `out` ← GELU(z), `slope` ← GELU′(z).
-fn activate(z: &[f64], out: &mut Vec<f64>, slope: &mut Vec<f64>) {
-    out.clear();
-    slope.clear();
-    for &v in z {
-        let (a, d) = gelu(v);
-        out.push(a);
-        slope.push(d);
+impl Tape {
+    /// Samples of the last forward pass.
+    pub fn samples(&self) -> usize {
+        self.samples
     }
+
+    /// Grid points of the last forward pass.
+    pub fn points(&self) -> usize {
+        self.points
+    }
+
+    /// The output of the last forward pass in batch order (channel after channel, samples
+    /// within a channel): the layout of [`Fno::backward`]'s `dout`.
+    pub fn output(&self) -> &[f64] {
+        &self.output
+    }
+
+    /// The output fields of sample `j` (n values per channel, channel after channel).
+    pub fn sample_output(&self, j: usize) -> Vec<f64> {
+        let (b, n) = (self.samples, self.points);
+        self.output
+            .chunks_exact(b * n)
+            .flat_map(|channel| &channel[j * n..(j + 1) * n])
+            .copied()
+            .collect()
+    }
+}
+
+/// Index of mode `k`'s real (`part` = 0) or imaginary part of channel `c` of sample `j`, in
+/// a batch of `b` samples of `w` channels.
+fn at(k: usize, part: usize, c: usize, j: usize, w: usize, b: usize) -> usize {
+    ((2 * k + part) * w + c) * b + j
 }
 
 impl Fno {
@@ -273,49 +304,94 @@ impl Fno {
         Transforms::new(n1, n2, self.config.modes)
     }
 
-    /// The output fields (n × out channels, channel after channel) for input fields `u`
-    /// (n × in channels) on the grid of `t`, keeping in `tape` what the reverse pass needs.
-    pub fn forward(&self, t: &Transforms, u: &[f64], tape: &mut Tape, s: &mut Scratch) {
+    /// The real form of layer `start`'s complex weights R[o, i, k], per mode k the 2w × 2w
+    /// column-major M_k with [Re Y, Im Y] = [Re X, Im X]·M_k for Y[o] = Σ_i R[o, i]·X[i]:
+    /// M_k = [[Re Rᵀ, Im Rᵀ], [−Im Rᵀ, Re Rᵀ]].
+    fn mixing(&self, start: usize, mix: &mut Vec<f64>) {
+        let (w, kept) = (self.config.width, self.layout.kept);
+        let m = 2 * w;
+        mix.resize(kept * m * m, 0.0);
+        let weights = &self.params[start..start + 2 * w * w * kept];
+        for o in 0..w {
+            for i in 0..w {
+                let r = &weights[2 * (o * w + i) * kept..2 * (o * w + i + 1) * kept];
+                for (k, mk) in mix.chunks_exact_mut(m * m).enumerate() {
+                    let (re, im) = (r[2 * k], r[2 * k + 1]);
+                    mk[i + o * m] = re;
+                    mk[i + (w + o) * m] = im;
+                    mk[w + i + o * m] = -im;
+                    mk[w + i + (w + o) * m] = re;
+                }
+            }
+        }
+    }
+
+    /// The output fields of a batch of inputs (each n × in channels, channel after channel)
+    /// on the grid of `t`, kept in `tape` (see [`Tape::output`]) with what the reverse pass
+    /// needs.
+    pub fn forward(&self, t: &Transforms, inputs: &[&[f64]], tape: &mut Tape, s: &mut Scratch) {
         let (c, l) = (&self.config, &self.layout);
-        let n = t.points();
-        let w = c.width;
+        let (n, b) = (t.points(), inputs.len());
+        let rows = b * n;
+        let (w, kept) = (c.width, l.kept);
+        let m = 2 * w;
         let p = &self.params;
+        tape.samples = b;
+        tape.points = n;
         // Lifting input: the fields, then the grid positions in [0, 1).
         tape.input.clear();
-        tape.input.extend_from_slice(&u[..n * c.in_channels]);
-        tape.input.extend(t.positions());
+        for ch in 0..c.in_channels {
+            for u in inputs {
+                tape.input.extend_from_slice(&u[ch * n..(ch + 1) * n]);
+            }
+        }
+        let positions = t.positions();
+        for axis in positions.chunks_exact(n) {
+            for _ in 0..b {
+                tape.input.extend_from_slice(axis);
+            }
+        }
         tape.h.resize(c.layers + 1, Vec::new());
         tape.z.resize(c.layers, Vec::new());
         tape.coeffs.resize(c.layers, Vec::new());
-        let h0 = &mut tape.h[0];
-        linear(h0, &tape.input, p, l.lift, n);
-        let kept = l.kept;
+        tape.mix.resize(c.layers, Vec::new());
+        tape.spectrum.resize(kept, Complex64::default());
+        tape.mixed.resize(kept * m * b, 0.0);
+        linear(&mut tape.h[0], &tape.input, p, l.lift, rows);
         for (layer, &(start, skip)) in l.spectral.iter().enumerate() {
             let (before, after) = tape.h.split_at_mut(layer + 1);
             let h = &before[layer];
             let coeffs = &mut tape.coeffs[layer];
-            coeffs.resize(w * kept, Complex64::default());
-            for i in 0..w {
-                t.forward(
-                    &h[i * n..(i + 1) * n],
-                    &mut coeffs[i * kept..(i + 1) * kept],
-                    s,
+            coeffs.resize(kept * m * b, 0.0);
+            for (field, values) in h.chunks_exact(n).enumerate() {
+                let (i, j) = (field / b, field % b);
+                t.forward(values, &mut tape.spectrum, s);
+                for (k, v) in tape.spectrum.iter().enumerate() {
+                    coeffs[at(k, 0, i, j, w, b)] = v.re;
+                    coeffs[at(k, 1, i, j, w, b)] = v.im;
+                }
+            }
+            let mix = &mut tape.mix[layer];
+            self.mixing(start, mix);
+            for k in 0..kept {
+                gemm(
+                    &mut tape.mixed[k * m * b..],
+                    MatRef::col_major(&coeffs[k * m * b..], b, m),
+                    MatRef::col_major(&mix[k * m * m..], m, m),
+                    0.0,
                 );
             }
             let z = &mut tape.z[layer];
-            linear(z, h, p, skip, n);
-            let weights = &p[start..skip.weight];
-            let mut mixed = vec![Complex64::default(); kept];
-            for o in 0..w {
-                mixed.fill(Complex64::default());
-                for i in 0..w {
-                    let r = &weights[2 * (o * w + i) * kept..2 * (o * w + i + 1) * kept];
-                    let b = &coeffs[i * kept..(i + 1) * kept];
-                    for k in 0..kept {
-                        mixed[k] += Complex64::new(r[2 * k], r[2 * k + 1]) * b[k];
-                    }
+            linear(z, h, p, skip, rows);
+            for (field, values) in z.chunks_exact_mut(n).enumerate() {
+                let (o, j) = (field / b, field % b);
+                for (k, v) in tape.spectrum.iter_mut().enumerate() {
+                    *v = Complex64::new(
+                        tape.mixed[at(k, 0, o, j, w, b)],
+                        tape.mixed[at(k, 1, o, j, w, b)],
+                    );
                 }
-                t.inverse(&mixed, &mut z[o * n..(o + 1) * n], s);
+                t.inverse(&tape.spectrum, values, s);
             }
             let next = &mut after[0];
             if layer + 1 < c.layers {
@@ -328,16 +404,14 @@ impl Fno {
             }
         }
         let mut pre = std::mem::take(&mut tape.output);
-        linear(&mut pre, &tape.h[c.layers], p, l.proj1, n);
+        linear(&mut pre, &tape.h[c.layers], p, l.proj1, rows);
         activate(&pre, &mut tape.g, &mut tape.q);
         tape.output = pre;
-        linear(&mut tape.output, &tape.g, p, l.proj2, n);
+        linear(&mut tape.output, &tape.g, p, l.proj2, rows);
     }
 
-    /// Adds to `grad` the gradient of a loss whose gradient by the output is `dout`, except
-    /// for the spectral weights: their gradient is a sum over samples that
-    /// [`Fno::spectral_gradient`] forms for a whole batch at once, so that the largest block
-    /// of the parameter vector is written once per batch instead of once per sample.
+    /// Adds to `grad` the gradient of a loss whose gradient by the output of the last
+    /// forward pass is `dout` (in the layout of [`Tape::output`]).
     pub fn backward(
         &self,
         t: &Transforms,
@@ -347,96 +421,90 @@ impl Fno {
         s: &mut Scratch,
     ) {
         let (c, l) = (&self.config, &self.layout);
-        let n = t.points();
-        let w = c.width;
+        let (n, b) = (tape.points, tape.samples);
+        let rows = b * n;
+        let (w, kept) = (c.width, l.kept);
+        let m = 2 * w;
         let p = &self.params;
-        let dg = linear_back(grad, &tape.g, dout, p, l.proj2, n);
-        let dq: Vec<f64> = dg.iter().zip(&tape.q).map(|(d, q)| d * q).collect();
-        let mut dh = linear_back(grad, &tape.h[c.layers], &dq, p, l.proj1, n);
-        let kept = l.kept;
-        let mut g_coeffs = vec![Complex64::default(); w * kept];
-        tape.g_mixed.resize(c.layers, Vec::new());
+        let mut dg = std::mem::take(&mut tape.dh_prev);
+        linear_back(grad, &tape.g, dout, p, l.proj2, rows, Some(&mut dg));
+        dg.iter_mut().zip(&tape.q).for_each(|(d, q)| *d *= q);
+        let mut dh = std::mem::take(&mut tape.dh);
+        linear_back(
+            grad,
+            &tape.h[c.layers],
+            &dg,
+            p,
+            l.proj1,
+            rows,
+            Some(&mut dh),
+        );
+        let mut dh_prev = dg;
+        tape.g_coeffs.resize(kept * m * b, 0.0);
+        tape.g_mix.resize(kept * m * m, 0.0);
         for layer in (0..c.layers).rev() {
-            let mut g_mixed = std::mem::take(&mut tape.g_mixed[layer]);
-            g_mixed.resize(w * kept, Complex64::default());
             let (start, skip) = l.spectral[layer];
-            let dz: Vec<f64> = if layer + 1 < c.layers {
-                dh.iter().zip(&tape.z[layer]).map(|(d, z)| d * z).collect()
-            } else {
-                dh
-            };
+            // dh becomes the gradient by the pre-activation.
+            if layer + 1 < c.layers {
+                dh.iter_mut().zip(&tape.z[layer]).for_each(|(d, z)| *d *= z);
+            }
             let h = &tape.h[layer];
-            let mut dh_prev = linear_back(grad, h, &dz, p, skip, n);
-            for o in 0..w {
-                t.inverse_adjoint(
-                    &dz[o * n..(o + 1) * n],
-                    &mut g_mixed[o * kept..(o + 1) * kept],
-                    s,
+            linear_back(grad, h, &dh, p, skip, rows, Some(&mut dh_prev));
+            // Gradient by the mixed coefficients.
+            for (field, values) in dh.chunks_exact(n).enumerate() {
+                let (o, j) = (field / b, field % b);
+                t.inverse_adjoint(values, &mut tape.spectrum, s);
+                for (k, v) in tape.spectrum.iter().enumerate() {
+                    tape.mixed[at(k, 0, o, j, w, b)] = v.re;
+                    tape.mixed[at(k, 1, o, j, w, b)] = v.im;
+                }
+            }
+            // By the mixing matrices, M_kᵀ… = X_kᵀ·gY_k, and by the coefficients,
+            // gX_k = gY_k·M_kᵀ.
+            let (coeffs, mix) = (&tape.coeffs[layer], &tape.mix[layer]);
+            for k in 0..kept {
+                let gy = MatRef::col_major(&tape.mixed[k * m * b..], b, m);
+                gemm(
+                    &mut tape.g_mix[k * m * m..],
+                    MatRef::col_major(&coeffs[k * m * b..], b, m).t(),
+                    gy,
+                    0.0,
+                );
+                gemm(
+                    &mut tape.g_coeffs[k * m * b..],
+                    gy,
+                    MatRef::col_major(&mix[k * m * m..], m, m).t(),
+                    0.0,
                 );
             }
-            let weights = &p[start..skip.weight];
-            // Gradient by the coefficients of every input channel: Σ_o conj(R[o, i]) gZ[o],
-            // reading the weights once, in memory order.
-            g_coeffs.fill(Complex64::default());
+            // Re R[o, i] sits at M(i, o) and M(w + i, w + o), Im R[o, i] at M(i, w + o) and,
+            // negated, at M(w + i, o).
+            let g_weights = &mut grad[start..skip.weight];
             for o in 0..w {
-                let gz = &g_mixed[o * kept..(o + 1) * kept];
                 for i in 0..w {
                     let base = 2 * (o * w + i) * kept;
-                    let r = &weights[base..base + 2 * kept];
-                    let gb = &mut g_coeffs[i * kept..(i + 1) * kept];
-                    for k in 0..kept {
-                        gb[k] += Complex64::new(r[2 * k], -r[2 * k + 1]) * gz[k];
+                    let g_r = &mut g_weights[base..base + 2 * kept];
+                    for (k, gm) in tape.g_mix.chunks_exact(m * m).enumerate() {
+                        g_r[2 * k] += gm[i + o * m] + gm[w + i + (w + o) * m];
+                        g_r[2 * k + 1] += gm[i + (w + o) * m] - gm[w + i + o * m];
                     }
                 }
             }
-            tape.g_mixed[layer] = g_mixed;
-            for i in 0..w {
-                t.forward_adjoint(
-                    &g_coeffs[i * kept..(i + 1) * kept],
-                    &mut dh_prev[i * n..(i + 1) * n],
-                    s,
-                );
+            for (field, values) in dh_prev.chunks_exact_mut(n).enumerate() {
+                let (i, j) = (field / b, field % b);
+                for (k, v) in tape.spectrum.iter_mut().enumerate() {
+                    *v = Complex64::new(
+                        tape.g_coeffs[at(k, 0, i, j, w, b)],
+                        tape.g_coeffs[at(k, 1, i, j, w, b)],
+                    );
+                }
+                t.forward_adjoint(&tape.spectrum, values, s);
             }
-            dh = dh_prev;
+            std::mem::swap(&mut dh, &mut dh_prev);
         }
-        linear_back(grad, &tape.input, &dh, p, l.lift, n);
-    }
-
-    /// Adds to `grad` the gradient by the spectral weights of the samples whose reverse passes
-    /// left `tapes`: ∂L/∂R[o, i, k] = Σ_samples gZ[o, k]·conj(B[i, k]), summed in the order of
-    /// `tapes` (rows in parallel, so the result does not depend on the thread count).
-    pub fn spectral_gradient(&self, tapes: &[&Tape], grad: &mut [f64]) {
-        let (w, kept) = (self.config.width, self.layout.kept);
-        let row = 2 * w * kept;
-        for (layer, &(start, skip)) in self.layout.spectral.iter().enumerate() {
-            grad[start..skip.weight]
-                .par_chunks_mut(row)
-                .enumerate()
-                .for_each(|(o, g)| {
-                    for tape in tapes {
-                        let gz = &tape.g_mixed[layer][o * kept..(o + 1) * kept];
-                        let coeffs = &tape.coeffs[layer];
-                        for i in 0..w {
-                            let b = &coeffs[i * kept..(i + 1) * kept];
-                            let gr = &mut g[2 * i * kept..2 * (i + 1) * kept];
-                            for k in 0..kept {
-                                let dr = gz[k] * b[k].conj();
-                                gr[2 * k] += dr.re;
-                                gr[2 * k + 1] += dr.im;
-                            }
-                        }
-                    }
-                });
-        }
-    }
-
-    /// The parameter ranges outside the spectral weights (lifting, skips, projection).
-    pub fn dense_ranges(&self) -> Vec<std::ops::Range<usize>> {
-        let l = &self.layout;
-        std::iter::once(l.lift.weight..l.lift.end())
-            .chain(l.spectral.iter().map(|(_, skip)| skip.weight..skip.end()))
-            .chain(std::iter::once(l.proj1.weight..l.proj2.end()))
-            .collect()
+        linear_back(grad, &tape.input, &dh, p, l.lift, rows, None);
+        tape.dh = dh;
+        tape.dh_prev = dh_prev;
     }
 }
 
@@ -456,7 +524,7 @@ fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
     );
 }
 
-/// The reverse of [`linear`]: ∂W, ∂b added into `grad`; returns ∂input.
+/// The reverse of [`linear`]: ∂W, ∂b added into `grad`; ∂input into `d` when asked for.
 fn linear_back(
     grad: &mut [f64],
     input: &[f64],
@@ -464,7 +532,8 @@ fn linear_back(
     p: &[f64],
     l: Linear,
     n: usize,
-) -> Vec<f64> {
+    d: Option<&mut Vec<f64>>,
+) {
     for (o, column) in dout[..n * l.n_out].chunks_exact(n).enumerate() {
         grad[l.bias + o] += column.iter().sum::<f64>();
     }
@@ -477,12 +546,13 @@ fn linear_back(
         1.0,
     );
     // ∂input (n × n_in) = dout · W, with W = (Wᵀ)ᵀ a view.
-    let mut d = vec![0.0; n * l.n_in];
-    gemm(
-        &mut d,
-        dout,
-        MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out).t(),
-        0.0,
-    );
-    d
+    if let Some(d) = d {
+        d.resize(n * l.n_in, 0.0);
+        gemm(
+            d,
+            dout,
+            MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out).t(),
+            0.0,
+        );
+    }
 }

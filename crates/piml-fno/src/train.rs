@@ -52,9 +52,11 @@ pub struct Epoch {
     pub seconds: f64,
 }
 
-/// Samples per task: each task sums its samples' gradients into its own buffer, and the
-/// buffers are added in task order, so the result does not depend on the thread count.
-const CHUNK: usize = 2;
+/// Samples per task: each task runs one batched pass over its samples and sums their
+/// gradients into its own buffer, and the buffers are added in task order, so the result does
+/// not depend on the thread count. Ten samples make the pointwise products 10·n rows tall,
+/// and a batch of 20 two tasks.
+const CHUNK: usize = 10;
 
 /// ‖p − y‖/‖y‖ and its gradient by p (written into `grad` when given, scaled by `scale`).
 pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64 {
@@ -83,13 +85,44 @@ pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64
     diff / norm
 }
 
-/// Per-task work buffers: a tape per sample (kept until the batch's spectral gradient).
+/// Per-task work buffers.
 struct Worker {
-    tapes: Vec<Tape>,
+    tape: Tape,
     scratch: Scratch,
     grad: Vec<f64>,
     dout: Vec<f64>,
+    /// One sample's output and its loss gradient.
+    sample: (Vec<f64>, Vec<f64>),
     loss: f64,
+}
+
+/// The sum of the relative L2 errors of the samples of `tape`'s batch against `targets`, and
+/// its gradient times `scale` by the output into `dout` (in the layout of [`Tape::output`]).
+fn batch_loss(
+    tape: &Tape,
+    targets: &[&[f64]],
+    dout: &mut Vec<f64>,
+    scale: f64,
+    sample: &mut (Vec<f64>, Vec<f64>),
+) -> f64 {
+    let (b, n) = (tape.samples(), tape.points());
+    let fields = b * n;
+    let out = tape.output();
+    let (p, g) = sample;
+    dout.resize(out.len(), 0.0);
+    let mut total = 0.0;
+    for (j, y) in targets.iter().enumerate() {
+        p.clear();
+        for channel in out.chunks_exact(fields) {
+            p.extend_from_slice(&channel[j * n..(j + 1) * n]);
+        }
+        g.resize(p.len(), 0.0);
+        total += relative_l2(p, y, Some((g, scale)));
+        for (channel, gc) in dout.chunks_exact_mut(fields).zip(g.chunks_exact(n)) {
+            channel[j * n..(j + 1) * n].copy_from_slice(gc);
+        }
+    }
+    total
 }
 
 /// Trains `fno` on `train`, reporting every epoch to `on_epoch`.
@@ -115,15 +148,15 @@ pub fn train(
     let mut adam = Adam::new(fno.n_params(), schedule);
     let mut workers: Vec<Worker> = (0..batch.div_ceil(CHUNK))
         .map(|_| Worker {
-            tapes: vec![Tape::default(); CHUNK],
+            tape: Tape::default(),
             scratch: t.scratch(),
             grad: vec![0.0; fno.n_params()],
             dout: Vec::new(),
+            sample: Default::default(),
             loss: 0.0,
         })
         .collect();
     let mut grad = vec![0.0; fno.n_params()];
-    let dense = fno.dense_ranges();
     let mut order: Vec<usize> = (0..train.len()).collect();
     let mut history = Vec::new();
     for epoch in 1..=settings.epochs {
@@ -142,40 +175,25 @@ pub fn train(
                 .zip(chunk.par_chunks(CHUNK))
                 .with_max_len(1)
                 .for_each(|(w, samples)| {
-                    for r in &dense {
-                        w.grad[r.clone()].fill(0.0);
-                    }
-                    w.loss = 0.0;
-                    for (&i, tape) in samples.iter().zip(&mut w.tapes) {
-                        model.forward(t, &train.inputs[i], tape, &mut w.scratch);
-                        w.dout.resize(tape.output.len(), 0.0);
-                        w.loss += relative_l2(
-                            &tape.output,
-                            &train.targets[i],
-                            Some((&mut w.dout, scale)),
-                        );
-                        model.backward(t, tape, &w.dout, &mut w.grad, &mut w.scratch);
-                    }
+                    let inputs: Vec<&[f64]> = samples
+                        .iter()
+                        .map(|&i| train.inputs[i].as_slice())
+                        .collect();
+                    let targets: Vec<&[f64]> = samples
+                        .iter()
+                        .map(|&i| train.targets[i].as_slice())
+                        .collect();
+                    model.forward(t, &inputs, &mut w.tape, &mut w.scratch);
+                    w.loss = batch_loss(&w.tape, &targets, &mut w.dout, scale, &mut w.sample);
+                    w.grad.fill(0.0);
+                    model.backward(t, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
                 });
-            // Dense parameters: the workers' sums added in worker order; spectral weights:
-            // one pass over the batch's tapes.
+            // The workers' sums added in worker order.
             grad.fill(0.0);
-            let used = chunk.len().div_ceil(CHUNK);
-            for w in &workers[..used] {
-                for r in &dense {
-                    grad[r.clone()]
-                        .iter_mut()
-                        .zip(&w.grad[r.clone()])
-                        .for_each(|(a, b)| *a += b);
-                }
+            for w in &workers[..chunk.len().div_ceil(CHUNK)] {
+                grad.iter_mut().zip(&w.grad).for_each(|(a, b)| *a += b);
                 total += w.loss;
             }
-            let tapes: Vec<&Tape> = workers[..used]
-                .iter()
-                .zip(chunk.chunks(CHUNK))
-                .flat_map(|(w, samples)| w.tapes[..samples.len()].iter())
-                .collect();
-            fno.spectral_gradient(&tapes, &mut grad);
             if !grad.iter().all(|g| g.is_finite()) {
                 return Err(Error::Diverged {
                     epoch,
@@ -233,18 +251,20 @@ fn check(fno: &Fno, t: &Transforms, d: &Dataset) -> Result<(), Error> {
     Ok(())
 }
 
-/// The operator applied to every input, in parallel over samples.
+/// The operator applied to every input, in parallel over groups of samples.
 pub fn predict(fno: &Fno, t: &Transforms, inputs: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    inputs
-        .par_iter()
+    let groups: Vec<Vec<Vec<f64>>> = inputs
+        .par_chunks(CHUNK)
         .map_init(
             || (Tape::default(), t.scratch()),
-            |(tape, scratch), u| {
-                fno.forward(t, u, tape, scratch);
-                tape.output.clone()
+            |(tape, scratch), group| {
+                let group: Vec<&[f64]> = group.iter().map(Vec::as_slice).collect();
+                fno.forward(t, &group, tape, scratch);
+                (0..group.len()).map(|j| tape.sample_output(j)).collect()
             },
         )
-        .collect()
+        .collect();
+    groups.into_iter().flatten().collect()
 }
 
 /// Relative L2 error of every sample.

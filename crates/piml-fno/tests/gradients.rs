@@ -1,4 +1,5 @@
-//! The operator's reverse pass against central finite differences, in 1-D and 2-D.
+//! The operator's batched forward pass against single samples, and its reverse pass against
+//! central finite differences, in 1-D and 2-D.
 
 use piml_fno::{Config, Fno, Modes, Tape};
 
@@ -15,18 +16,24 @@ fn check(config: Config, n1: usize, n2: usize) {
     }
     let t = fno.transforms(n1, n2).unwrap();
     let n = t.points();
-    let u: Vec<f64> = (0..n * config.in_channels)
-        .map(|i| noise(1000 + i))
+    // Two samples in one pass: the batched products must keep them apart.
+    let u: Vec<Vec<f64>> = (0..2)
+        .map(|j| {
+            (0..n * config.in_channels)
+                .map(|i| noise(1000 + 7919 * j + i))
+                .collect()
+        })
         .collect();
-    let weights: Vec<f64> = (0..n * config.out_channels)
+    let inputs: Vec<&[f64]> = u.iter().map(Vec::as_slice).collect();
+    let weights: Vec<f64> = (0..2 * n * config.out_channels)
         .map(|i| noise(5000 + i))
         .collect();
     let mut s = t.scratch();
     let mut tape = Tape::default();
     // L = Σ w·out², a nonlinear functional so that the reverse pass sees a varied gradient.
     let mut loss = |fno: &Fno, tape: &mut Tape| -> f64 {
-        fno.forward(&t, &u, tape, &mut s);
-        tape.output
+        fno.forward(&t, &inputs, tape, &mut s);
+        tape.output()
             .iter()
             .zip(&weights)
             .map(|(o, w)| w * o * o)
@@ -34,7 +41,7 @@ fn check(config: Config, n1: usize, n2: usize) {
     };
     let l0: f64 = loss(&fno, &mut tape);
     let dout: Vec<f64> = tape
-        .output
+        .output()
         .iter()
         .zip(&weights)
         .map(|(o, w)| 2.0 * w * o)
@@ -42,7 +49,6 @@ fn check(config: Config, n1: usize, n2: usize) {
     let mut grad = vec![0.0; fno.n_params()];
     let mut s2 = t.scratch();
     fno.backward(&t, &mut tape, &dout, &mut grad, &mut s2);
-    fno.spectral_gradient(&[&tape], &mut grad);
     let n_params = fno.n_params();
     for i in (0..n_params)
         .step_by(n_params / 97 + 1)
@@ -66,9 +72,43 @@ fn check(config: Config, n1: usize, n2: usize) {
     }
 }
 
+/// A batch's outputs are those of its samples passed one by one.
+fn batch_equals_single_samples(config: Config, n1: usize, n2: usize) {
+    let fno = Fno::new(config, 3).unwrap();
+    let t = fno.transforms(n1, n2).unwrap();
+    let n = t.points();
+    let u: Vec<Vec<f64>> = (0..3)
+        .map(|j| {
+            (0..n * config.in_channels)
+                .map(|i| noise(300 + 1000 * j + i))
+                .collect()
+        })
+        .collect();
+    let inputs: Vec<&[f64]> = u.iter().map(Vec::as_slice).collect();
+    let mut s = t.scratch();
+    let mut batch = Tape::default();
+    fno.forward(&t, &inputs, &mut batch, &mut s);
+    for (j, sample) in inputs.iter().enumerate() {
+        let mut single = Tape::default();
+        fno.forward(&t, &[sample], &mut single, &mut s);
+        for (a, b) in batch.sample_output(j).iter().zip(single.output()) {
+            // The same sums in a different blocking of the products: rounding only.
+            assert!(
+                (a - b).abs() < 1e-12 * (1.0 + b.abs()),
+                "sample {j}: {a} vs {b}"
+            );
+        }
+    }
+}
+
 #[test]
-fn reverse_pass_matches_central_differences_in_1d() {
-    let config = Config {
+fn a_batch_equals_its_samples_one_by_one() {
+    batch_equals_single_samples(config_1d(), 1, 16);
+    batch_equals_single_samples(config_2d(), 8, 10);
+}
+
+fn config_1d() -> Config {
+    Config {
         dims: 1,
         in_channels: 2,
         out_channels: 1,
@@ -76,13 +116,11 @@ fn reverse_pass_matches_central_differences_in_1d() {
         modes: Modes { m1: 0, m2: 4 },
         layers: 3,
         projection: 6,
-    };
-    check(config, 1, 16);
+    }
 }
 
-#[test]
-fn reverse_pass_matches_central_differences_in_2d() {
-    let config = Config {
+fn config_2d() -> Config {
+    Config {
         dims: 2,
         in_channels: 1,
         out_channels: 2,
@@ -90,6 +128,15 @@ fn reverse_pass_matches_central_differences_in_2d() {
         modes: Modes { m1: 2, m2: 3 },
         layers: 2,
         projection: 5,
-    };
-    check(config, 8, 10);
+    }
+}
+
+#[test]
+fn reverse_pass_matches_central_differences_in_1d() {
+    check(config_1d(), 1, 16);
+}
+
+#[test]
+fn reverse_pass_matches_central_differences_in_2d() {
+    check(config_2d(), 8, 10);
 }
