@@ -24,15 +24,24 @@ def main():
         "",
         "Data of ../shared/peers/rd1d_operator_data.py: u_t = 0.005 u_xx + u(1 − u), periodic, u(x, 0) → u(x, 1), "
         "1000 training and 200 test samples at 256 points, test sets at 128 and 512 points from the same initial "
-        "conditions. Both sides: FNO with 16 modes, width 64, 4 Fourier layers, Adam 1e-3 halved every 100 epochs, "
-        f"batch 20, relative L2 loss, {piml['epochs']} epochs. neuraloperator 2.0's FNO adds channel-MLP skips and a "
-        "two-layer lifting, so it has more parameters; fit-operator is the classical FNO of Li et al. (2021).",
+        "conditions. Both sides run the same network, the FNO of Li et al. (2021): a pointwise lifting of (u, x) to "
+        "64 channels; 4 Fourier layers, each a spectral convolution keeping the frequencies 0..8 of a real FFT "
+        "(complex 64 × 64 weights per frequency) plus a pointwise linear skip, GELU between layers; a projection "
+        "64 → 128 → 1 with GELU. neuraloperator 2.0's `FNO(n_modes=(16,), hidden_channels=64, n_layers=4, "
+        f"lifting_channel_ratio=0, use_channel_mlp=False)` (bench/peers/operator_fno.py) is that network: in 1-D its "
+        "n_modes=16 keeps 16 // 2 + 1 = 9 non-negative frequencies (fit-operator `--modes 9`); its defaults add a "
+        "two-layer lifting and a channel MLP in every layer, which the classical FNO does not have. Two differences "
+        "remain: with the channel MLP off, neuraloperator applies GELU twice between Fourier layers, and it computes "
+        "in f32 where fit-operator computes in f64. Parameters: "
+        f"{piml['params']:,} real numbers in fit-operator, {peer['params_real']:,} in neuraloperator (its own count, "
+        f"{peer['params']:,}, takes a complex weight as one). Training: Adam 1e-3 halved every 100 epochs, batch 20, "
+        f"relative L2 loss, {piml['epochs']} epochs, 1 thread each.",
         "",
         "| | precision | threads | parameters | s per epoch (median) | test rel. L2, 256 | 128 | 512 |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
         f"| fit-operator | f64 | {piml['threads']} | {piml['params']} | {piml['epoch_s_median']:.3f} | "
         f"{err(piml, 256)} | {err(piml, 128)} | {err(piml, 512)} |",
-        f"| neuraloperator | f32 | {peer['threads']} | {peer['params']} | {peer['epoch_s_median']:.3f} | "
+        f"| neuraloperator | f32 | {peer['threads']} | {peer['params_real']} | {peer['epoch_s_median']:.3f} | "
         f"{err(peer, 256)} | {err(peer, 128)} | {err(peer, 512)} |",
         "",
         f"Per epoch, neuraloperator / fit-operator: **{peer['epoch_s_median'] / piml['epoch_s_median']:.2f}×**; "

@@ -510,7 +510,7 @@ impl Fno {
 
 /// out (n × n_out) = input (n × n_in) · Wᵀ + b.
 fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
-    out.clear();
+    // Every element is overwritten by its bias: a reused buffer needs no clearing.
     out.resize(n * l.n_out, 0.0);
     for (o, column) in out.chunks_exact_mut(n).enumerate() {
         column.fill(p[l.bias + o]);
