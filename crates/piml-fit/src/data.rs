@@ -21,6 +21,21 @@ pub struct Group {
     /// Reaction–diffusion models: per measured row, the index into `times`
     /// and the grid cell whose centre is nearest the row's x (and y).
     pub sites: Vec<(usize, usize)>,
+    /// With [`InitialFrom::Data`]: each species' initial field on the grid's cells, from the
+    /// rows at the start of the time span (which are then not fitted).
+    pub initial: Option<Vec<Vec<f64>>>,
+}
+
+/// Where a reaction–diffusion model's initial fields come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialFrom {
+    /// The model's `initial` expressions (under each condition).
+    Model,
+    /// The measurements at the start of the time span, per condition: for each species, the
+    /// rows of the observables that measure it directly, replicates averaged at each position
+    /// and interpolated linearly onto the cell centres (constant beyond the first and last
+    /// position). 1-D models only.
+    Data,
 }
 
 /// One measured value.
@@ -64,19 +79,29 @@ impl Dataset {
     /// Reads the measurements of `table` for a kinetic or algebraic
     /// `model`; `file` names the table in errors.
     pub fn new(model: &Model, table: &Table, file: &str) -> Result<Dataset, Error> {
-        Dataset::on_grid(model, table, file, None)
+        Dataset::on_grid(model, table, file, None, InitialFrom::Model)
     }
 
     /// Reads the measurements of `table` for `model`; a reaction–diffusion
     /// model needs `cells`, the method-of-lines grid (cells per axis), and
     /// each row is matched to the cell whose centre is nearest its x (and y).
+    /// With [`InitialFrom::Data`] the rows at the start of the time span give
+    /// each experiment's initial fields instead of being fitted.
     pub fn on_grid(
         model: &Model,
         table: &Table,
         file: &str,
         cells: Option<&[usize]>,
+        initial: InitialFrom,
     ) -> Result<Dataset, Error> {
         let bad = |msg: String| Error::Input(format!("{file}: {msg}"));
+        if initial == InitialFrom::Data && model.space.len() != 1 {
+            return Err(Error::Input(format!(
+                "model '{}': initial fields from the data need a 1-D reaction–diffusion model; it has {} space axes",
+                model.name,
+                model.space.len()
+            )));
+        }
         let grid = match (model.is_spatial(), cells) {
             (true, Some(cells)) => {
                 Some(Grid::new(model, cells).map_err(|e| Error::Input(e.to_string()))?)
@@ -151,11 +176,9 @@ impl Dataset {
             .map(|_| table.utf8_column("condition").map_err(io))
             .transpose()?;
 
-        let t0 = model
-            .time
-            .as_ref()
-            .and_then(|t| t.span)
-            .map_or(0.0, |s| s[0]);
+        let t0 = model.start_time();
+        // (group, observable, x, value) of the rows that give the initial fields.
+        let mut initial_rows: Vec<(usize, usize, f64, f64)> = Vec::new();
         // Experiments in order of first appearance; their rows' coordinates.
         let mut group_of: BTreeMap<Option<String>, usize> = BTreeMap::new();
         let mut groups: Vec<Group> = Vec::new();
@@ -212,6 +235,7 @@ impl Dataset {
                     times: Vec::new(),
                     inputs: Vec::new(),
                     sites: Vec::new(),
+                    initial: None,
                 });
                 times_of.push(Vec::new());
             }
@@ -233,6 +257,18 @@ impl Dataset {
                     let i = (((v - axis.lo) / axis.h()) as usize).min(axis.n - 1);
                     cell += i * stride;
                     stride *= axis.n;
+                }
+                if initial == InitialFrom::Data && coord[0] == t0 {
+                    for (k, v) in measured {
+                        if !v.is_finite() {
+                            let name = &model.observables[observed[k]].name;
+                            return Err(bad(format!(
+                                "row {row}, column '{name}': {v} is not finite"
+                            )));
+                        }
+                        initial_rows.push((g, observed[k], coord[1], v));
+                    }
+                    continue;
                 }
                 times_of[g].push(coord[0]);
                 groups[g].sites.push((times_of[g].len() - 1, cell));
@@ -271,6 +307,36 @@ impl Dataset {
                     },
                 };
                 raw.push((g, at, o, v, sigma, row));
+            }
+        }
+        if let (InitialFrom::Data, Some(grid)) = (initial, &grid) {
+            let centres = &grid.coordinates()[0];
+            for (g, group) in groups.iter_mut().enumerate() {
+                let experiment = match &group.condition {
+                    Some(c) => format!("condition '{c}'"),
+                    None => "the rows without a condition".to_string(),
+                };
+                if group.sites.is_empty() {
+                    return Err(bad(format!(
+                        "{experiment}: every row is at t = {t0}, which gives the initial fields: no later measurement to fit"
+                    )));
+                }
+                let fields = (0..model.species.len())
+                    .map(|s| {
+                        let points: Vec<(f64, f64)> = initial_rows
+                            .iter()
+                            .filter(|&&(h, o, ..)| h == g && model.measured_species(o) == Some(s))
+                            .map(|&(.., x, v)| (x, v))
+                            .collect();
+                        piml_model::interpolate_profile(&points, centres).ok_or_else(|| {
+                            bad(format!(
+                                "{experiment}: no row at t = {t0} measures species '{}' (an observable whose expression is the species itself), so its initial field cannot come from the data",
+                                model.species[s].name
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                group.initial = Some(fields);
             }
         }
         if raw.is_empty() {

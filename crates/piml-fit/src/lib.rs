@@ -19,7 +19,7 @@ mod problem;
 mod selection;
 mod uncertainty;
 
-pub use data::{Dataset, Group, Point, noise_kind};
+pub use data::{Dataset, Group, InitialFrom, Point, noise_kind};
 pub use error::Error;
 pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,

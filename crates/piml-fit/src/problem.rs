@@ -203,11 +203,7 @@ impl Problem {
             .map_err(|e| Error::Input(format!("model '{}': observable uses {e}", model.name)))?;
         Ok(Problem {
             base: model.parameter_values(),
-            t0: model
-                .time
-                .as_ref()
-                .and_then(|t| t.span)
-                .map_or(0.0, |s| s[0]),
+            t0: model.start_time(),
             model: model.clone(),
             data,
             estimated,
@@ -356,9 +352,17 @@ impl Problem {
             .expect("spatial data carry their grid");
         let system = SensitiveReactionDiffusion::new(under, grid, p, &which).map_err(pde)?;
         let rd = system.system();
-        let y0 = rd.state(&rd.initial_state()).map_err(pde)?;
+        // Initial fields from the data do not depend on the parameters: ∂u₀/∂p = 0.
+        let y0 = match &group.initial {
+            Some(fields) => rd.state(fields),
+            None => rd.state(&rd.initial_state()),
+        }
+        .map_err(pde)?;
         let (ys, ss) = if sensitivities {
-            let s0 = system.initial_sensitivities();
+            let s0 = match &group.initial {
+                Some(_) => DMatrix::zeros(y0.len(), which.len()),
+                None => system.initial_sensitivities(),
+            };
             let s = self
                 .solver
                 .solve_sensitivities(&system, self.t0, &y0, &s0, &group.times)

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use piml_fit::{Dataset, Problem, Settings, Uncertainty, minimise};
+use piml_fit::{Dataset, InitialFrom, Problem, Settings, Uncertainty, minimise};
 use piml_io::Table;
 use piml_model::{Model, NoiseKind};
 use piml_ode::{Method, OdeSolver};
@@ -53,7 +53,8 @@ fn problem() -> Problem {
     table.push_f64("t", t);
     table.push_f64("x", xs);
     table.push_f64("u", u);
-    let data = Dataset::on_grid(&model, &table, "<test>", Some(&[CELLS])).unwrap();
+    let data =
+        Dataset::on_grid(&model, &table, "<test>", Some(&[CELLS]), InitialFrom::Model).unwrap();
     Problem::new(&model, data, solver()).unwrap()
 }
 

@@ -10,6 +10,7 @@
 mod document;
 mod error;
 pub mod expr;
+mod initial_data;
 mod kinetics;
 mod model;
 mod suggest;
@@ -17,6 +18,7 @@ pub mod units;
 
 pub use error::Error;
 pub use expr::{Expr, Tape};
+pub use initial_data::{interpolate_profile, rows_at};
 pub use kinetics::{Kinetics, Observation};
 pub use model::{
     Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,

@@ -221,9 +221,7 @@ impl Problem {
             .collect();
         let mut species_scales = vec![0.0f64; model.species.len()];
         for (c, &o) in data.columns.iter().zip(&observed) {
-            if let piml_model::Expr::Var(s) = &model.observables[o].expr
-                && let Some(k) = physics.symbols.species.iter().position(|n| n == s)
-            {
+            if let Some(k) = model.measured_species(o) {
                 species_scales[k] = species_scales[k].max(max_abs(&c.values));
             }
         }
@@ -327,9 +325,7 @@ impl Problem {
                 });
             }
             InitialFrom::Data => {
-                let rows: Vec<usize> = (0..self.data.coords[0].len())
-                    .filter(|&r| self.data.coords[0][r] == t0)
-                    .collect();
+                let rows = piml_model::rows_at(&self.data.coords[0], t0);
                 if rows.is_empty() {
                     return Err(Error::Input(format!(
                         "the initial condition is to come from the data, but no row has t = {t0}"

@@ -202,6 +202,12 @@ fn draw_empty<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: &Lines) 
     .map_err(draw_error)
 }
 
+/// Tick labels along x that fit the panel: about one per 90 pixels (a label like `1000.0`
+/// with room around it), so that the narrow panels of a grid do not run them together.
+fn x_label_count<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> usize {
+    (area.dim_in_pixel().0 / 90).clamp(3, 10) as usize
+}
+
 fn draw_lines_on<DB, Y>(
     area: &DrawingArea<DB, Shift>,
     lines: &Lines,
@@ -222,6 +228,7 @@ where
         .map_err(draw_error)?;
     chart
         .configure_mesh()
+        .x_labels(x_label_count(area))
         .x_desc(&lines.x_label)
         .y_desc(&lines.y_label)
         .label_style((FAMILY, LABEL_SIZE))
@@ -362,6 +369,7 @@ fn draw_heat<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_mesh()
+        .x_labels(x_label_count(area))
         .x_desc(&heat.x_label)
         .y_desc(&heat.y_label)
         .label_style((FAMILY, LABEL_SIZE))

@@ -188,6 +188,47 @@ pub(crate) fn curve(xs: &[f64], ys: &[f64], rows: &[usize]) -> Vec<(f64, f64)> {
     points
 }
 
+/// The table's times nearest the requested ones, or up to `default` spread
+/// evenly from the first to the last.
+pub(crate) fn chosen_times(
+    available: &[f64],
+    requested: &[f64],
+    default: usize,
+) -> Result<Vec<f64>> {
+    let (Some(&first), Some(&last)) = (available.first(), available.last()) else {
+        return Err(Error::Option("the table has no time with values".into()));
+    };
+    if requested.is_empty() {
+        let n = available.len().min(default);
+        return Ok((0..n)
+            .map(|i| {
+                available[if n == 1 {
+                    0
+                } else {
+                    i * (available.len() - 1) / (n - 1)
+                }]
+            })
+            .collect());
+    }
+    // A requested time may miss the stored one by rounding in its decimal form.
+    let slack = 1e-9 * (last - first).abs().max(1.0);
+    requested
+        .iter()
+        .map(|&want| {
+            if want < first - slack || want > last + slack {
+                return Err(Error::Option(format!(
+                    "--time {want} is outside the table's times [{first}, {last}]"
+                )));
+            }
+            Ok(available
+                .iter()
+                .copied()
+                .min_by(|a, b| (a - want).abs().total_cmp(&(b - want).abs()))
+                .unwrap_or(first))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +256,22 @@ mod tests {
         let groups = groups(&table).unwrap();
         assert_eq!(groups.len(), 1);
         assert!(groups[0].label.is_empty());
+    }
+
+    #[test]
+    fn default_times_spread_from_first_to_last() {
+        let times: Vec<f64> = (0..=10).map(f64::from).collect();
+        assert_eq!(chosen_times(&times, &[], 4).unwrap(), [0.0, 3.0, 6.0, 10.0]);
+        assert_eq!(chosen_times(&times[..2], &[], 4).unwrap(), [0.0, 1.0]);
+    }
+
+    #[test]
+    fn requested_times_take_the_nearest_stored_one() {
+        let times = [0.0, 0.1, 0.2, 0.30000000000000004];
+        assert_eq!(
+            chosen_times(&times, &[0.3, 0.09], 4).unwrap(),
+            [times[3], 0.1]
+        );
+        assert!(chosen_times(&times, &[0.5], 4).is_err());
     }
 }

@@ -194,6 +194,62 @@ fn trajectories_of_one_species_label_its_units_and_take_a_log_axis() {
     assert!(!has_text(&svg, "v"), "v drawn though --species u");
 }
 
+/// Profiles of the ramp at two chosen times, a fit dashed and measurements as points: each
+/// chosen time is one colour, shared by the fit and the data at that time, with one legend
+/// entry.
+#[test]
+fn profiles_over_x_at_chosen_times_with_data_and_a_fit() {
+    let field = ramp_1d();
+    let mut data = Table::new();
+    data.push_f64("t", f64s([0.0, 0.0, 9.0, 5.0]));
+    data.push_f64("x", f64s([10.0, 10.0, 50.0, 50.0]));
+    data.push_f64("u", f64s([0.12, 0.08, 0.5, 0.4]));
+    let options = Options {
+        times: vec![0.0, 9.0],
+        ..small()
+    };
+    let tables = [field.clone(), field];
+    let pixels = assert_drawn(
+        &render_png(Kind::Profiles, &tables, Some(&data), &options),
+        &options,
+    );
+    assert!(
+        pixels.contains(&VIRIDIS_LOW),
+        "the first time is not drawn in the map's first colour"
+    );
+    let svg = render_svg(Kind::Profiles, &tables, Some(&data), &options);
+    // One legend entry per time: the fit and the data share their curve's.
+    for label in [
+        "decay: profiles",
+        "x [um]",
+        "u [uM]",
+        "u t = 0 h",
+        "u t = 9 h",
+    ] {
+        assert!(has_text(&svg, label), "no '{label}' in the SVG");
+    }
+    assert!(
+        !svg.contains("data<"),
+        "the data have legend entries of their own"
+    );
+    // t = 5 is not a chosen time: its measurement is not drawn.
+    assert!(!svg.contains("t = 5"));
+    let err = render(
+        Kind::Profiles,
+        Inputs {
+            tables: &[field_2d()],
+            data: None,
+        },
+        &small(),
+        Format::Png,
+    )
+    .expect_err("a 2-D field");
+    assert!(
+        err.to_string().contains("profiles are of 1-D fields"),
+        "{err}"
+    );
+}
+
 #[test]
 fn kymograph_maps_the_ramp_onto_the_colour_map_ends() {
     let options = small();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
-use piml_fit::{Dataset, Method, Problem, Settings, StartResult, rank, summarise};
+use piml_fit::{Dataset, InitialFrom, Method, Problem, Settings, StartResult, rank, summarise};
 use piml_model::Model;
 use piml_ode::OdeSolver;
 use serde_json::{Value, json};
@@ -17,6 +17,16 @@ pub(crate) enum MethodArg {
     Lm,
     /// L-BFGS through argmin, in logistic coordinates of the bounds
     Lbfgs,
+}
+
+/// Where a reaction–diffusion model's initial fields come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InitialArg {
+    /// The model's `initial` expressions
+    Model,
+    /// The rows at the start of the time span, per condition: replicates averaged, interpolated
+    /// linearly onto the cell centres, constant beyond the ends (1-D; those rows are not fitted)
+    Data,
 }
 
 /// The integrator flag.
@@ -40,6 +50,7 @@ pub(crate) struct FitSettings {
     pub seed: u64,
     /// Cells per axis of a reaction–diffusion model's method-of-lines grid (empty: none).
     pub grid: Vec<usize>,
+    pub initial_from: InitialArg,
 }
 
 impl FitSettings {
@@ -53,6 +64,7 @@ impl FitSettings {
             "starts": self.starts,
             "seed": self.seed,
             "grid": self.grid,
+            "initial_from": format!("{:?}", self.initial_from).to_lowercase(),
         })
     }
 
@@ -79,6 +91,11 @@ impl FitSettings {
                     .iter()
                     .map(|n| n.as_u64().and_then(|n| usize::try_from(n).ok()))
                     .collect::<Option<_>>()?,
+            },
+            // Start tables written before --initial-from existed took the model's.
+            initial_from: match v.get("initial_from") {
+                None => InitialArg::Model,
+                Some(i) => InitialArg::from_str(i.as_str()?, true).ok()?,
             },
         })
     }
@@ -126,7 +143,11 @@ impl Job {
         let mut problems = Vec::new();
         for (file, model) in self.files.iter().zip(&self.models) {
             let grid = (!self.settings.grid.is_empty()).then_some(&self.settings.grid[..]);
-            let data = Dataset::on_grid(model, &table, &name, grid)
+            let initial = match self.settings.initial_from {
+                InitialArg::Model => InitialFrom::Model,
+                InitialArg::Data => InitialFrom::Data,
+            };
+            let data = Dataset::on_grid(model, &table, &name, grid, initial)
                 .with_context(|| format!("model {file}"))?;
             if problems.is_empty() && !data.ignored.is_empty() {
                 piml_cli::warn(format_args!(

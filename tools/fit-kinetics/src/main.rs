@@ -14,7 +14,7 @@ use piml_cli::{CommonArgs, Progress, warn};
 use piml_fit::{Problem, StartResult, run_starts, start_points};
 use piml_io::{Provenance, read_table, write_json, write_table};
 
-use crate::job::{FitSettings, Job, MethodArg, OdeArg, fit_document, read_models};
+use crate::job::{FitSettings, InitialArg, Job, MethodArg, OdeArg, fit_document, read_models};
 
 const EXAMPLE: &str = "\
 Examples:
@@ -28,7 +28,11 @@ Examples:
   fit-kinetics merge starts-*.parquet -o fit.json
 
   # Fisher–KPP by the method of lines on 50 cells (rows matched to the nearest cell centre)
-  fit-kinetics testdata/fisher-kpp-1d.json --data fk.csv --grid 50 -o fit.json";
+  fit-kinetics testdata/fisher-kpp-1d.json --data fk.csv --grid 50 -o fit.json
+
+  # The same with the initial profile from the t = 0 rows (a scratch assay's first image)
+  fit-kinetics pipelines/scratch-assay/fisher-kpp.json --data assay.csv --grid 114 \
+      --initial-from data -o fit.json";
 
 /// Fit every parameter marked `estimate` (and initial values written as
 /// parameters) to a data table by maximum likelihood: ODE models to time
@@ -77,6 +81,11 @@ struct Args {
     /// one); each data row is matched to the cell whose centre is nearest its x (and y)
     #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
     grid: Vec<usize>,
+    /// Initial fields of a reaction–diffusion model: the model's expressions, or the data's rows
+    /// at the start of the time span (per condition; replicates averaged, interpolated linearly
+    /// onto the cell centres, constant beyond the ends; 1-D only; those rows are not fitted)
+    #[arg(long, value_enum, value_name = "FROM", default_value_t = InitialArg::Model)]
+    initial_from: InitialArg,
     /// Also write the table of every start (as a shard would) to this file
     #[arg(long, value_name = "FILE")]
     starts_table: Option<PathBuf>,
@@ -154,6 +163,7 @@ fn fit(args: Args) -> Result<()> {
             starts: args.starts,
             seed: args.common.seed,
             grid: args.grid.clone(),
+            initial_from: args.initial_from,
         },
     };
     let started = Instant::now();

@@ -14,6 +14,9 @@ Examples:
   # Michaelis–Menten time course, noisy data as points, a fit's prediction dashed
   plot trajectories mm.parquet fit-prediction.parquet --data data.parquet -o mm.png
 
+  # Scratch-assay profiles over x at the measured times: data as points, two fits dashed
+  plot profiles mol.parquet pinn.parquet --data assay.csv -o profiles.png --time 0,12,24,36,48
+
   # Fisher–KPP front as an x–t heatmap
   plot kymograph fisher.parquet -o fisher.svg --species u
 
@@ -25,7 +28,7 @@ Examples:
   plot residuals residuals.parquet -o residuals.png
   plot operator predicted.parquet test.parquet -o operator.png --samples 3";
 
-/// Draw a picture of piml tables: trajectories with data and fits, kymographs,
+/// Draw a picture of piml tables: trajectories and 1-D profiles with data and fits, kymographs,
 /// 2-D fields, training histories, PINN residuals, operator predictions, profile
 /// likelihoods and multistart waterfalls.
 #[derive(Debug, Parser)]
@@ -34,8 +37,8 @@ struct Args {
     /// What to draw
     #[arg(value_enum)]
     kind: KindArg,
-    /// Input tables (Parquet or CSV): operator takes PREDICTED TRUTH, trajectories
-    /// one or more (the first solid, further ones dashed), the other kinds one
+    /// Input tables (Parquet or CSV): operator takes PREDICTED TRUTH, trajectories and
+    /// profiles one or more (the first solid, further ones dashed), the other kinds one
     #[arg(required = true, value_name = "TABLE")]
     inputs: Vec<PathBuf>,
     /// Output picture: .png or .svg (- with --format writes to stdout)
@@ -44,7 +47,7 @@ struct Args {
     /// Picture format [default: from the output's extension]
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Measurements drawn as points over trajectories
+    /// Measurements drawn as points over trajectories or profiles
     #[arg(long, value_name = "TABLE")]
     data: Option<PathBuf>,
     /// Title [default: the model's name and the kind]
@@ -63,8 +66,9 @@ struct Args {
     /// Logarithmic value axis (trajectories, operator, waterfall, history parameters)
     #[arg(long)]
     log_y: bool,
-    /// Times of the panels of a 2-D field: a comma list or start:stop:step [default: four
-    /// spread over the table's times]
+    /// Times of the panels of a 2-D field or of the profiles: a comma list or
+    /// start:stop:step, each the table's nearest [default: four (profiles: six) spread over
+    /// the table's times]
     #[arg(long, value_name = "LIST", value_parser = parse_times_arg, allow_hyphen_values = true)]
     time: Option<Times>,
     /// Ensemble members an operator picture overlays
@@ -83,6 +87,7 @@ fn parse_times_arg(s: &str) -> Result<Times, String> {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum KindArg {
     Trajectories,
+    Profiles,
     Kymograph,
     Field,
     History,
@@ -118,6 +123,7 @@ fn run(args: Args) -> Result<()> {
     let data = args.data.as_deref().map(read_table).transpose()?;
     let kind = match args.kind {
         KindArg::Trajectories => Kind::Trajectories,
+        KindArg::Profiles => Kind::Profiles,
         KindArg::Kymograph => Kind::Kymograph,
         KindArg::Field => Kind::Field,
         KindArg::History => Kind::History,

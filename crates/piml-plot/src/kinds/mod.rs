@@ -1,6 +1,6 @@
 //! The kinds of picture: each reads its tables into a figure.
 
-mod field;
+pub(crate) mod field;
 mod history;
 mod kymograph;
 mod operator;
@@ -12,6 +12,7 @@ mod waterfall;
 use crate::error::{Error, Result};
 use crate::figure::Figure;
 use crate::{Inputs, Options};
+use trajectories::Along;
 
 /// What to draw, and from which tables (see each variant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,9 @@ pub enum Kind {
     /// Time courses of `simulate` tables (the first table solid, further ones
     /// — fits, predictions — dashed), measurements as points.
     Trajectories,
+    /// 1-D fields over x at chosen times (the first table solid, further ones dashed),
+    /// measurements as points.
+    Profiles,
     /// One species of a 1-D field over (x, t).
     Kymograph,
     /// One species of a 2-D field over (x, y) at chosen times.
@@ -37,8 +41,9 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Trajectories,
+        Kind::Profiles,
         Kind::Kymograph,
         Kind::Field,
         Kind::History,
@@ -52,6 +57,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Trajectories => "trajectories",
+            Kind::Profiles => "profiles",
             Kind::Kymograph => "kymograph",
             Kind::Field => "field",
             Kind::History => "history",
@@ -65,7 +71,7 @@ impl Kind {
     /// How many tables the kind reads: at least, and at most.
     pub fn tables(self) -> (usize, usize) {
         match self {
-            Kind::Trajectories => (1, usize::MAX),
+            Kind::Trajectories | Kind::Profiles => (1, usize::MAX),
             Kind::Operator => (2, 2),
             _ => (1, 1),
         }
@@ -85,15 +91,20 @@ impl Kind {
                 self.name()
             )));
         }
-        if inputs.data.is_some() && self != Kind::Trajectories {
+        if inputs.data.is_some() && !matches!(self, Kind::Trajectories | Kind::Profiles) {
             return Err(Error::Option(format!(
-                "--data overlays measurements on trajectories, not on plot {}",
+                "--data overlays measurements on trajectories and profiles, not on plot {}",
                 self.name()
             )));
         }
         let first = &inputs.tables[0];
         let mut figure = match self {
-            Kind::Trajectories => trajectories::figure(inputs.tables, inputs.data, options)?,
+            Kind::Trajectories => {
+                trajectories::figure(inputs.tables, inputs.data, options, Along::Time)?
+            }
+            Kind::Profiles => {
+                trajectories::figure(inputs.tables, inputs.data, options, Along::Space)?
+            }
             Kind::Kymograph => kymograph::figure(first, options)?,
             Kind::Field => field::figure(first, options)?,
             Kind::History => history::figure(first, options)?,
