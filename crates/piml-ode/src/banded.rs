@@ -242,13 +242,13 @@ impl LinearSolver for BandedLu {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::linear::DenseLu;
 
     /// A non-symmetric band matrix whose factorisation must pivot: a small
     /// diagonal next to large off-diagonals.
-    fn pivoting_band(n: usize, kl: usize, ku: usize) -> BandedMatrix {
+    pub(crate) fn pivoting_band(n: usize, kl: usize, ku: usize) -> BandedMatrix {
         let mut a = BandedMatrix::zeros(n, kl, ku);
         for j in 0..n {
             for i in j.saturating_sub(ku)..=(j + kl).min(n - 1) {

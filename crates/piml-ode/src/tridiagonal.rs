@@ -144,24 +144,8 @@ mod tests {
     use nalgebra::DMatrix;
 
     use super::*;
+    use crate::banded::tests::pivoting_band;
     use crate::linear::DenseLu;
-
-    /// A tridiagonal matrix whose factorisation must pivot: small diagonal
-    /// entries next to large off-diagonal ones.
-    fn pivoting_tridiagonal(n: usize) -> BandedMatrix {
-        let mut a = BandedMatrix::zeros(n, 1, 1);
-        for j in 0..n {
-            for i in j.saturating_sub(1)..=(j + 1).min(n - 1) {
-                let v = if i == j {
-                    0.01 * (j as f64 + 1.0)
-                } else {
-                    (1.0 + i as f64 * 0.37 - j as f64 * 0.11).sin() * 3.0
-                };
-                a.add(i, j, v);
-            }
-        }
-        a
-    }
 
     /// The tridiagonal solve agrees with the dense LU with partial pivoting
     /// (Golub & Van Loan 2013, Alg. 3.4.1) to round-off, for sizes that
@@ -171,7 +155,7 @@ mod tests {
     fn tridiagonal_lu_matches_dense_lu() {
         for n in [2, 3, 4, 9, 40] {
             for gamma in [0.7, -0.05] {
-                let band = pivoting_tridiagonal(n);
+                let band = pivoting_band(n, 1, 1);
                 let mut dense = DMatrix::zeros(n, n);
                 band.write_dense(&mut dense);
                 let mut tlu = TridiagonalLu::new(n);
