@@ -36,7 +36,10 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_with(|| run(Args::parse()))
+    piml_cli::main_with(
+        piml_cli::errors![piml_sim::Error, piml_ode::Error, piml_model::Error],
+        || run(Args::parse()),
+    )
 }
 
 fn run(args: Args) -> Result<()> {

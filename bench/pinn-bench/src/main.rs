@@ -128,7 +128,7 @@ fn time(min_seconds: f64, mut f: impl FnMut()) -> (f64, usize) {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_with(|| run(Args::parse()))
+    piml_cli::main_with(piml_cli::errors![piml_nn::Error], || run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<()> {

@@ -4,38 +4,42 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-/// Whether the error, or any cause in its chain, is a failed computation.
-fn is_computation_failure(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        if let Some(e) = cause.downcast_ref::<piml_ode::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_io::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_pde::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_sim::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_identify::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_pinn::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_fno::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_fit::Error>() {
-            return !e.is_input_error();
-        }
-        if let Some(e) = cause.downcast_ref::<piml_plot::Error>() {
-            return !e.is_input_error();
-        }
-        false
-    })
+/// Recognises one library's error among the causes of an error: `Some(failed)` when the cause
+/// is that library's error, `failed` telling a failed computation (exit 1) from bad input
+/// (exit 2). Each tool lists the libraries it calls with [`errors!`](crate::errors), so that
+/// a tool links only the libraries it uses.
+pub type Classifier = fn(&(dyn std::error::Error + 'static)) -> Option<bool>;
+
+/// The [`Classifier`]s of a tool's libraries, from their error types, each of which has
+/// `fn is_input_error(&self) -> bool`: `piml_cli::errors![piml_ode::Error, piml_fit::Error]`.
+/// piml-io's errors (every tool reads or writes tables) are always recognised.
+#[macro_export]
+macro_rules! errors {
+    ($($error:ty),* $(,)?) => {
+        &[$(
+            (|cause: &(dyn ::std::error::Error + 'static)| {
+                cause.downcast_ref::<$error>().map(|e| !e.is_input_error())
+            }) as $crate::Classifier
+        ),*]
+    };
+}
+
+/// Whether the error is a failed computation: decided by the outermost cause in its chain
+/// that a classifier recognises; unrecognised errors are bad usage or input.
+fn is_computation_failure(err: &anyhow::Error, classifiers: &[Classifier]) -> bool {
+    let io: Classifier = |cause| {
+        cause
+            .downcast_ref::<piml_io::Error>()
+            .map(|e| !e.is_input_error())
+    };
+    err.chain()
+        .find_map(|cause| {
+            let cause: &(dyn std::error::Error + 'static) = cause;
+            std::iter::once(&io)
+                .chain(classifiers)
+                .find_map(|classify| classify(cause))
+        })
+        .unwrap_or(false)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -52,10 +56,11 @@ pub fn warn(message: impl std::fmt::Display) {
     eprintln!("warning: {message}");
 }
 
-/// Runs a tool's body and turns its error into `error: <what>: <why>` and an
-/// exit status. A closed pipe downstream (`| head`) ends the tool quietly.
+/// Runs a tool's body and turns its error into `error: <what>: <why>` and an exit status,
+/// 1 when one of `classifiers` (the tool's libraries, see [`errors!`](crate::errors)) calls it
+/// a failed computation, else 2. A closed pipe downstream (`| head`) ends the tool quietly.
 #[allow(clippy::print_stderr)]
-pub fn main_with(run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+pub fn main_with(classifiers: &[Classifier], run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
@@ -74,7 +79,11 @@ pub fn main_with(run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
                 "error"
             };
             eprintln!("{prefix}: {}", chain.join(": "));
-            ExitCode::from(if is_computation_failure(&err) { 1 } else { 2 })
+            ExitCode::from(if is_computation_failure(&err, classifiers) {
+                1
+            } else {
+                2
+            })
         }
     }
 }

@@ -11,7 +11,7 @@ mod times;
 
 pub use common::CommonArgs;
 pub use docs::main_parsed;
-pub use exit::{main_with, warn};
+pub use exit::{Classifier, main_with, warn};
 pub use progress::Progress;
 pub use shard::Shard;
 pub use times::parse_times;

@@ -116,10 +116,13 @@ struct MergeArgs {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(|args: Args| match args.merge {
-        Some(MergeCommand::Merge(m)) => merge(m),
-        None => fit(args),
-    })
+    piml_cli::main_parsed(
+        piml_cli::errors![piml_fit::Error, piml_ode::Error, piml_model::Error],
+        |args: Args| match args.merge {
+            Some(MergeCommand::Merge(m)) => merge(m),
+            None => fit(args),
+        },
+    )
 }
 
 fn fit(args: Args) -> Result<()> {

@@ -138,11 +138,14 @@ struct Eval {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(|args: Args| match args.command {
-        Command::Train(a) => train(a),
-        Command::Predict(a) => predict(a),
-        Command::Eval(a) => eval(a),
-    })
+    piml_cli::main_parsed(
+        piml_cli::errors![piml_fno::Error],
+        |args: Args| match args.command {
+            Command::Train(a) => train(a),
+            Command::Predict(a) => predict(a),
+            Command::Eval(a) => eval(a),
+        },
+    )
 }
 
 /// Starts the thread pool and checks the outputs before any work.

@@ -139,7 +139,15 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(run)
+    piml_cli::main_parsed(
+        piml_cli::errors![
+            piml_pinn::Error,
+            piml_nn::Error,
+            piml_sampling::Error,
+            piml_model::Error
+        ],
+        run,
+    )
 }
 
 fn run(args: Args) -> Result<()> {

@@ -45,10 +45,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(|args: Args| match args.command {
-        Command::Structural(args) => structural::run(args),
-        Command::Fim(args) => fim::run(args),
-        Command::Profile(args) => profile::run(args),
-        Command::Merge(args) => profile::merge(args),
-    })
+    piml_cli::main_parsed(
+        piml_cli::errors![
+            piml_identify::Error,
+            piml_fit::Error,
+            piml_ode::Error,
+            piml_model::Error
+        ],
+        |args: Args| match args.command {
+            Command::Structural(args) => structural::run(args),
+            Command::Fim(args) => fim::run(args),
+            Command::Profile(args) => profile::run(args),
+            Command::Merge(args) => profile::merge(args),
+        },
+    )
 }

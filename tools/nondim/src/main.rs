@@ -71,14 +71,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(|args: Args| match args.command {
-        Some(Command::Restore {
-            table,
-            output,
-            model,
-        }) => restore(&table, &output, model.as_deref()),
-        None => run(args),
-    })
+    piml_cli::main_parsed(
+        piml_cli::errors![piml_nondim::Error, piml_model::Error],
+        |args: Args| match args.command {
+            Some(Command::Restore {
+                table,
+                output,
+                model,
+            }) => restore(&table, &output, model.as_deref()),
+            None => run(args),
+        },
+    )
 }
 
 fn run(args: Args) -> Result<()> {

@@ -151,5 +151,5 @@ fn run(args: Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(run)
+    piml_cli::main_parsed(piml_cli::errors![piml_plot::Error], run)
 }

@@ -104,7 +104,7 @@ fn stream(seed: u64, set: Set) -> ChaCha8Rng {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(run)
+    piml_cli::main_parsed(piml_cli::errors![piml_sampling::Error], run)
 }
 
 fn run(args: Args) -> Result<()> {

@@ -132,7 +132,15 @@ pub(crate) enum MethodArg {
 }
 
 fn main() -> ExitCode {
-    piml_cli::main_parsed(run)
+    piml_cli::main_parsed(
+        piml_cli::errors![
+            piml_sim::Error,
+            piml_pde::Error,
+            piml_ode::Error,
+            piml_model::Error
+        ],
+        run,
+    )
 }
 
 fn run(args: Args) -> Result<()> {
