@@ -62,6 +62,14 @@ pub enum Error {
         problem: String,
     },
 
+    /// No row belongs to the experiment a tool was asked for (`--condition NAME`).
+    #[error("{}: no row has condition '{condition}'; {}", file.display(), conditions(present))]
+    NoSuchCondition {
+        file: PathBuf,
+        condition: String,
+        present: Vec<String>,
+    },
+
     /// Two columns share a name.
     #[error("{}: column '{column}' appears more than once", file.display())]
     DuplicateColumn { file: PathBuf, column: String },
@@ -149,6 +157,14 @@ fn quoted(names: &[String]) -> String {
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+fn conditions(names: &[String]) -> String {
+    if names.is_empty() {
+        "no row has any".to_string()
+    } else {
+        format!("the table has {}", names.join(", "))
+    }
 }
 
 fn listed(names: &[String]) -> String {

@@ -263,14 +263,31 @@ impl Table {
         }
     }
 
-    /// The rows whose text column `name` equals `value`: `--condition NAME`.
-    pub fn filter_utf8(&self, name: &str, value: &str) -> Result<Table> {
-        let keep: Vec<bool> = self
-            .utf8_column(name)?
-            .iter()
-            .map(|v| v.as_deref() == Some(value))
-            .collect();
-        Ok(self.filter(&keep))
+    /// The rows of one experiment (`--condition NAME`), without the `condition` column: what
+    /// is left is fitted under the model's settings for that condition, or as the model is
+    /// written when it lists none of that name. An error names the conditions present when the
+    /// table has no row of `name`, or says the column is missing.
+    pub fn rows_of_condition(&self, name: &str) -> Result<Table> {
+        let labels = self.utf8_column("condition")?;
+        let keep: Vec<bool> = labels.iter().map(|v| v.as_deref() == Some(name)).collect();
+        if !keep.contains(&true) {
+            let mut present: Vec<String> = Vec::new();
+            for label in labels.iter().flatten() {
+                if !present.contains(label) {
+                    present.push(label.clone());
+                }
+            }
+            return Err(Error::NoSuchCondition {
+                file: self.source_name(),
+                condition: name.to_string(),
+                present,
+            });
+        }
+        let mut rows = self.filter(&keep);
+        let column = rows.index("condition").expect("read above");
+        rows.names.remove(column);
+        rows.columns.remove(column);
+        Ok(rows)
     }
 
     /// File-level key–value metadata (`piml.model`, `piml.tool`, …).
@@ -392,10 +409,19 @@ mod tests {
     }
 
     #[test]
-    fn filter_by_condition() {
-        let t = sample().filter_utf8("condition", "a").unwrap();
-        assert_eq!(t.n_rows(), 2);
+    fn rows_of_one_condition_without_the_column() {
+        let t = sample().rows_of_condition("a").unwrap();
+        assert_eq!(t.column_names(), ["t", "sample"]);
         assert_eq!(t.f64_column("t").unwrap(), [Some(0.0), Some(2.0)]);
         assert_eq!(t.i64_column("sample").unwrap(), [0, 2]);
+    }
+
+    #[test]
+    fn an_absent_condition_lists_the_present_ones() {
+        let msg = sample().rows_of_condition("c").unwrap_err().to_string();
+        assert!(
+            msg.contains("no row has condition 'c'; the table has a"),
+            "{msg}"
+        );
     }
 }

@@ -51,6 +51,8 @@ pub(crate) struct FitSettings {
     /// Cells per axis of a reaction–diffusion model's method-of-lines grid (empty: none).
     pub grid: Vec<usize>,
     pub initial_from: InitialArg,
+    /// Fit only the rows of this experiment, under the model's settings for it.
+    pub condition: Option<String>,
 }
 
 impl FitSettings {
@@ -65,6 +67,7 @@ impl FitSettings {
             "seed": self.seed,
             "grid": self.grid,
             "initial_from": format!("{:?}", self.initial_from).to_lowercase(),
+            "condition": self.condition,
         })
     }
 
@@ -96,6 +99,11 @@ impl FitSettings {
             initial_from: match v.get("initial_from") {
                 None => InitialArg::Model,
                 Some(i) => InitialArg::from_str(i.as_str()?, true).ok()?,
+            },
+            // Absent or null: every row, as before --condition existed.
+            condition: match v.get("condition") {
+                None | Some(Value::Null) => None,
+                Some(c) => Some(c.as_str()?.to_string()),
             },
         })
     }
@@ -137,11 +145,23 @@ pub(crate) struct Job {
 impl Job {
     /// One fitting problem per model; warns once about ignored data columns.
     pub fn problems(&self) -> Result<Vec<Problem>> {
-        let table = piml_io::read_table(&self.data)?;
+        let mut table = piml_io::read_table(&self.data)?;
+        if let Some(name) = &self.settings.condition {
+            table = table.rows_of_condition(name)?;
+        }
         let name = self.data.display().to_string();
         let solver = self.settings.solver()?;
         let mut problems = Vec::new();
         for (file, model) in self.files.iter().zip(&self.models) {
+            let model = &match self
+                .settings
+                .condition
+                .as_deref()
+                .and_then(|c| model.condition(c))
+            {
+                Some(c) => model.under_condition(c),
+                None => model.clone(),
+            };
             let grid = (!self.settings.grid.is_empty()).then_some(&self.settings.grid[..]);
             let initial = match self.settings.initial_from {
                 InitialArg::Model => InitialFrom::Model,

@@ -32,7 +32,7 @@ Examples:
 
   # The same with the initial profile from the t = 0 rows (a scratch assay's first image)
   fit-kinetics pipelines/scratch-assay/fisher-kpp.json --data assay.csv --grid 114 \
-      --initial-from data -o fit.json";
+      --initial-from data --condition initial-16000 -o fit.json";
 
 /// Fit every parameter marked `estimate` (and initial values written as
 /// parameters) to a data table by maximum likelihood: ODE models to time
@@ -89,6 +89,10 @@ struct Args {
     /// Also write the table of every start (as a shard would) to this file
     #[arg(long, value_name = "FILE")]
     starts_table: Option<PathBuf>,
+    /// Fit only the data rows of this condition, under the model's settings for it (the model
+    /// as written when it lists no such condition) [default: every row, each under its own]
+    #[arg(long, value_name = "NAME")]
+    condition: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -167,6 +171,7 @@ fn fit(args: Args) -> Result<()> {
             seed: args.common.seed,
             grid: args.grid.clone(),
             initial_from: args.initial_from,
+            condition: args.condition.clone(),
         },
     };
     let started = Instant::now();

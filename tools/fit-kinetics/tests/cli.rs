@@ -368,3 +368,51 @@ fn fits_from_the_initial_profile_of_the_data() {
         "the model's initial condition fitted too: {control}"
     );
 }
+
+/// `--condition S0-20` fits the 20 rows of that experiment under the model's S0 = 20: the same
+/// problem as a table holding only those rows, which the fit groups by their condition itself,
+/// so the two documents agree to the last digit. An absent condition names the present ones.
+#[test]
+fn fits_the_rows_of_one_condition() {
+    let dir = Dir::new();
+    let data = mm_data(&dir);
+    let all = read_table(Path::new(&data)).unwrap();
+    let keep: Vec<bool> = all
+        .utf8_column("condition")
+        .unwrap()
+        .iter()
+        .map(|c| c.as_deref() == Some("S0-20"))
+        .collect();
+    let only = dir.path("only.parquet");
+    write_table(Path::new(&only), &all.filter(&keep)).unwrap();
+    let model = testdata("kinetics/michaelis-menten.json");
+    let fit = |data: &str, extra: &[&str], out: &str| {
+        let mut args = vec![arg(&model), "--data", data, "-o", out, "-q"];
+        args.extend(extra);
+        run_ok(BIN, &args);
+        read_doc(out)
+    };
+    let chosen = fit(&data, &["--condition", "S0-20"], &dir.path("chosen.json"));
+    let alone = fit(&only, &[], &dir.path("alone.json"));
+    assert_eq!(chosen["n_observations"], 20, "{chosen}");
+    assert_eq!(chosen["parameters"], alone["parameters"]);
+    assert_eq!(chosen["settings"]["condition"], "S0-20");
+    let out = run(
+        BIN,
+        &[
+            arg(&model),
+            "--data",
+            &data,
+            "-o",
+            &dir.path("x.json"),
+            "--condition",
+            "S0-40",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no row has condition 'S0-40'; the table has S0-5, S0-10, S0-20"),
+        "{stderr}"
+    );
+}

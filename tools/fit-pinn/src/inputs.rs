@@ -53,21 +53,14 @@ pub fn read_data(
 ) -> Result<(Model, Observations)> {
     let mut table = read_table(path)?;
     let mut model = model.clone();
-    let has_conditions = table.column("condition").is_some();
-    match (condition, has_conditions) {
-        (Some(name), true) => {
-            table = table.filter_utf8("condition", name)?;
-            if table.n_rows() == 0 {
-                bail!("{}: no row has condition '{name}'", path.display());
+    match condition {
+        Some(name) => {
+            table = table.rows_of_condition(name)?;
+            if let Some(c) = model.condition(name) {
+                model = model.under_condition(c);
             }
         }
-        (Some(name), false) => {
-            bail!(
-                "{}: --condition {name}, but the table has no condition column",
-                path.display()
-            )
-        }
-        (None, true) => {
+        None if table.column("condition").is_some() => {
             let mut seen: Vec<&str> = Vec::new();
             for c in table.utf8_column("condition")?.iter().flatten() {
                 if !seen.contains(&c.as_str()) {
@@ -82,12 +75,7 @@ pub fn read_data(
                 );
             }
         }
-        (None, false) => {}
-    }
-    if let Some(name) = condition
-        && let Some(c) = model.condition(name)
-    {
-        model = model.under_condition(c);
+        None => {}
     }
     let coords = coordinates(&model);
     let coord_columns = coordinate_columns(&table, &coords, path)?;
