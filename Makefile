@@ -44,9 +44,10 @@ test-slurm: venv-test
 
 # The most telling worked case: noisy Michaelis–Menten data, three candidate mechanisms fitted
 # and compared, identifiability of the winner, pictures (pipelines/michaelis-menten).
-# The pipeline builds only the four tools it runs, not the workspace.
+# The pipeline builds only the four tools it runs, not the workspace, in the dev profile that
+# `make test` builds too (dependencies optimised; see Cargo.toml).
 demo:
-	$(MAKE) -C pipelines/michaelis-menten
+	$(MAKE) -C pipelines/michaelis-menten PROFILE=dev
 
 bench: build
 	bash bench/ode.sh
