@@ -11,11 +11,13 @@ mod error;
 mod gelu;
 mod gemm;
 mod model;
+mod real;
 mod spectral;
 mod train;
 mod weights;
 
 pub use error::Error;
 pub use model::{Config, Fno, Tape};
+pub use real::Real;
 pub use spectral::{Modes, Scratch, Transforms};
-pub use train::{Dataset, Epoch, Settings, errors, predict, relative_l2, train};
+pub use train::{Dataset, Epoch, Precision, Settings, errors, predict, relative_l2, train};

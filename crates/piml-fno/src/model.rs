@@ -5,10 +5,11 @@
 use crate::gemm::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use realfft::num_complex::Complex64;
+use realfft::num_complex::Complex;
 
 use crate::Error;
 use crate::gelu::activate;
+use crate::real::Real;
 use crate::spectral::{Modes, Scratch, Transforms};
 
 /// The shape of an operator.
@@ -25,6 +26,10 @@ pub struct Config {
     pub layers: usize,
     /// Hidden width of the two-layer projection.
     pub projection: usize,
+    /// GELU applied twice between Fourier layers, σ(σ(v)), as neuraloperator's FNO blocks do
+    /// with the channel MLP off (`forward_with_postactivation`: once after the skip is added,
+    /// once more at the end of the block); Li et al. apply it once.
+    pub gelu_twice: bool,
 }
 
 /// Where a linear map's weights (row-major out × in, as PyTorch's) and biases live.
@@ -117,12 +122,13 @@ impl Config {
     }
 }
 
-/// A Fourier neural operator: its shape and parameters.
+/// A Fourier neural operator: its shape and parameters, in float type `T` (f64 is what
+/// weights files hold; training may compute in f32 on a rounded copy).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fno {
+pub struct Fno<T = f64> {
     config: Config,
     layout: Layout,
-    params: Vec<f64>,
+    params: Vec<T>,
 }
 
 /// A batch's forward pass, kept for its reverse pass, and the work buffers of both.
@@ -133,36 +139,39 @@ pub struct Fno {
 /// column-major matrix (real parts of the channels, then imaginary parts), so that the
 /// spectral mixing of the batch is one real matrix product per mode.
 #[derive(Debug, Clone, Default)]
-pub struct Tape {
+pub struct Tape<T = f64> {
     samples: usize,
     points: usize,
     /// Lifting input: fields then positions.
-    input: Vec<f64>,
+    input: Vec<T>,
     /// Input of every Fourier layer and the projection's (width channels each).
-    h: Vec<Vec<f64>>,
+    h: Vec<Vec<T>>,
     /// Pre-activations of the Fourier layers, then GELU′ of them (all layers but the last).
-    z: Vec<Vec<f64>>,
+    z: Vec<Vec<T>>,
     /// Kept coefficients of every layer's input.
-    coeffs: Vec<Vec<f64>>,
+    coeffs: Vec<Vec<T>>,
     /// Every layer's mixing matrices: per mode, the 2·width square real form of the complex
     /// weights, column-major.
-    mix: Vec<Vec<f64>>,
+    mix: Vec<Vec<T>>,
+    /// The first GELU's output and the second's slope, when GELU is applied twice.
+    once: Vec<T>,
+    twice: Vec<T>,
     /// Projection pre-activation's GELU′ and the activation (projection channels).
-    q: Vec<f64>,
-    g: Vec<f64>,
+    q: Vec<T>,
+    g: Vec<T>,
     /// The output (out channels).
-    output: Vec<f64>,
+    output: Vec<T>,
     /// Work buffers: one field's kept coefficients; mixed coefficients (or their gradient);
     /// gradients by the coefficients, by the mixing matrices and by hidden fields.
-    spectrum: Vec<Complex64>,
-    mixed: Vec<f64>,
-    g_coeffs: Vec<f64>,
-    g_mix: Vec<f64>,
-    dh: Vec<f64>,
-    dh_prev: Vec<f64>,
+    spectrum: Vec<Complex<T>>,
+    mixed: Vec<T>,
+    g_coeffs: Vec<T>,
+    g_mix: Vec<T>,
+    dh: Vec<T>,
+    dh_prev: Vec<T>,
 }
 
-impl Tape {
+impl<T: Real> Tape<T> {
     /// Samples of the last forward pass.
     pub fn samples(&self) -> usize {
         self.samples
@@ -175,12 +184,12 @@ impl Tape {
 
     /// The output of the last forward pass in batch order (channel after channel, samples
     /// within a channel): the layout of [`Fno::backward`]'s `dout`.
-    pub fn output(&self) -> &[f64] {
+    pub fn output(&self) -> &[T] {
         &self.output
     }
 
     /// The output fields of sample `j` (n values per channel, channel after channel).
-    pub fn sample_output(&self, j: usize) -> Vec<f64> {
+    pub fn sample_output(&self, j: usize) -> Vec<T> {
         let (b, n) = (self.samples, self.points);
         self.output
             .chunks_exact(b * n)
@@ -196,7 +205,7 @@ fn at(k: usize, part: usize, c: usize, j: usize, w: usize, b: usize) -> usize {
     ((2 * k + part) * w + c) * b + j
 }
 
-impl Fno {
+impl Fno<f64> {
     /// An operator with PyTorch's default initialisation of the linear maps,
     /// U(−1/√fan_in, 1/√fan_in), and Li et al.'s spectral weights, U(0, 1/width²) in their
     /// real and imaginary parts, from a ChaCha8 generator seeded with `seed`.
@@ -245,17 +254,28 @@ impl Fno {
             params,
         })
     }
+}
 
+impl<T: Real> Fno<T> {
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    pub fn params(&self) -> &[f64] {
+    pub fn params(&self) -> &[T] {
         &self.params
     }
 
-    pub fn params_mut(&mut self) -> &mut [f64] {
+    pub fn params_mut(&mut self) -> &mut [T] {
         &mut self.params
+    }
+
+    /// The same operator with its parameters rounded to another float type.
+    pub fn cast<U: Real>(&self) -> Fno<U> {
+        Fno {
+            config: self.config,
+            layout: self.layout.clone(),
+            params: self.params.iter().map(|p| U::of(p.wide())).collect(),
+        }
     }
 
     pub fn n_params(&self) -> usize {
@@ -294,7 +314,7 @@ impl Fno {
     }
 
     /// Transforms for an `n1` × `n2` grid (n1 = 1 in 1-D).
-    pub fn transforms(&self, n1: usize, n2: usize) -> Result<Transforms, Error> {
+    pub fn transforms(&self, n1: usize, n2: usize) -> Result<Transforms<T>, Error> {
         if (self.config.dims == 1) != (n1 == 1) {
             return Err(Error::Grid(format!(
                 "a {}-D operator applied to a {n1} × {n2} grid",
@@ -307,20 +327,22 @@ impl Fno {
     /// The real form of layer `start`'s complex weights R[o, i, k], per mode k the 2w × 2w
     /// column-major M_k with [Re Y, Im Y] = [Re X, Im X]·M_k for Y[o] = Σ_i R[o, i]·X[i]:
     /// M_k = [[Re Rᵀ, Im Rᵀ], [−Im Rᵀ, Re Rᵀ]].
-    fn mixing(&self, start: usize, mix: &mut Vec<f64>) {
+    fn mixing(&self, start: usize, mix: &mut Vec<T>) {
         let (w, kept) = (self.config.width, self.layout.kept);
         let m = 2 * w;
-        mix.resize(kept * m * m, 0.0);
+        mix.resize(kept * m * m, T::zero());
         let weights = &self.params[start..start + 2 * w * w * kept];
-        for o in 0..w {
-            for i in 0..w {
-                let r = &weights[2 * (o * w + i) * kept..2 * (o * w + i + 1) * kept];
-                for (k, mk) in mix.chunks_exact_mut(m * m).enumerate() {
-                    let (re, im) = (r[2 * k], r[2 * k + 1]);
-                    mk[i + o * m] = re;
-                    mk[i + (w + o) * m] = im;
-                    mk[w + i + o * m] = -im;
-                    mk[w + i + (w + o) * m] = re;
+        // Mode by mode, column by column: the writes run along memory.
+        for (k, mk) in mix.chunks_exact_mut(m * m).enumerate() {
+            for o in 0..w {
+                let (left, right) = mk[o * m..].split_at_mut(w * m);
+                for i in 0..w {
+                    let r = 2 * ((o * w + i) * kept + k);
+                    let (re, im) = (weights[r], weights[r + 1]);
+                    left[i] = re;
+                    left[w + i] = -im;
+                    right[i] = im;
+                    right[w + i] = re;
                 }
             }
         }
@@ -329,7 +351,13 @@ impl Fno {
     /// The output fields of a batch of inputs (each n × in channels, channel after channel)
     /// on the grid of `t`, kept in `tape` (see [`Tape::output`]) with what the reverse pass
     /// needs.
-    pub fn forward(&self, t: &Transforms, inputs: &[&[f64]], tape: &mut Tape, s: &mut Scratch) {
+    pub fn forward(
+        &self,
+        t: &Transforms<T>,
+        inputs: &[&[T]],
+        tape: &mut Tape<T>,
+        s: &mut Scratch<T>,
+    ) {
         let (c, l) = (&self.config, &self.layout);
         let (n, b) = (t.points(), inputs.len());
         let rows = b * n;
@@ -355,14 +383,14 @@ impl Fno {
         tape.z.resize(c.layers, Vec::new());
         tape.coeffs.resize(c.layers, Vec::new());
         tape.mix.resize(c.layers, Vec::new());
-        tape.spectrum.resize(kept, Complex64::default());
-        tape.mixed.resize(kept * m * b, 0.0);
+        tape.spectrum.resize(kept, Complex::default());
+        tape.mixed.resize(kept * m * b, T::zero());
         linear(&mut tape.h[0], &tape.input, p, l.lift, rows);
         for (layer, &(start, skip)) in l.spectral.iter().enumerate() {
             let (before, after) = tape.h.split_at_mut(layer + 1);
             let h = &before[layer];
             let coeffs = &mut tape.coeffs[layer];
-            coeffs.resize(kept * m * b, 0.0);
+            coeffs.resize(kept * m * b, T::zero());
             for (field, values) in h.chunks_exact(n).enumerate() {
                 let (i, j) = (field / b, field % b);
                 t.forward(values, &mut tape.spectrum, s);
@@ -378,7 +406,7 @@ impl Fno {
                     &mut tape.mixed[k * m * b..],
                     MatRef::col_major(&coeffs[k * m * b..], b, m),
                     MatRef::col_major(&mix[k * m * m..], m, m),
-                    0.0,
+                    T::zero(),
                 );
             }
             let z = &mut tape.z[layer];
@@ -386,7 +414,7 @@ impl Fno {
             for (field, values) in z.chunks_exact_mut(n).enumerate() {
                 let (o, j) = (field / b, field % b);
                 for (k, v) in tape.spectrum.iter_mut().enumerate() {
-                    *v = Complex64::new(
+                    *v = Complex::new(
                         tape.mixed[at(k, 0, o, j, w, b)],
                         tape.mixed[at(k, 1, o, j, w, b)],
                     );
@@ -395,9 +423,18 @@ impl Fno {
             }
             let next = &mut after[0];
             if layer + 1 < c.layers {
-                // The pre-activation is not needed again: keep GELU′ in its place.
-                let pre = std::mem::take(z);
-                activate(&pre, next, z);
+                // The pre-activation is not needed again: keep GELU′ in its place (buffers
+                // swapped, not reallocated).
+                std::mem::swap(z, &mut tape.once);
+                activate(&tape.once, next, z);
+                if c.gelu_twice {
+                    // σ(σ(v)) has the slope σ′(σ(v))·σ′(v).
+                    std::mem::swap(next, &mut tape.once);
+                    activate(&tape.once, next, &mut tape.twice);
+                    z.iter_mut()
+                        .zip(&tape.twice)
+                        .for_each(|(d, &s)| *d = *d * s);
+                }
             } else {
                 next.clear();
                 next.extend_from_slice(z);
@@ -414,11 +451,11 @@ impl Fno {
     /// forward pass is `dout` (in the layout of [`Tape::output`]).
     pub fn backward(
         &self,
-        t: &Transforms,
-        tape: &mut Tape,
-        dout: &[f64],
-        grad: &mut [f64],
-        s: &mut Scratch,
+        t: &Transforms<T>,
+        tape: &mut Tape<T>,
+        dout: &[T],
+        grad: &mut [T],
+        s: &mut Scratch<T>,
     ) {
         let (c, l) = (&self.config, &self.layout);
         let (n, b) = (tape.points, tape.samples);
@@ -428,7 +465,7 @@ impl Fno {
         let p = &self.params;
         let mut dg = std::mem::take(&mut tape.dh_prev);
         linear_back(grad, &tape.g, dout, p, l.proj2, rows, Some(&mut dg));
-        dg.iter_mut().zip(&tape.q).for_each(|(d, q)| *d *= q);
+        dg.iter_mut().zip(&tape.q).for_each(|(d, &q)| *d = *d * q);
         let mut dh = std::mem::take(&mut tape.dh);
         linear_back(
             grad,
@@ -440,13 +477,15 @@ impl Fno {
             Some(&mut dh),
         );
         let mut dh_prev = dg;
-        tape.g_coeffs.resize(kept * m * b, 0.0);
-        tape.g_mix.resize(kept * m * m, 0.0);
+        tape.g_coeffs.resize(kept * m * b, T::zero());
+        tape.g_mix.resize(kept * m * m, T::zero());
         for layer in (0..c.layers).rev() {
             let (start, skip) = l.spectral[layer];
             // dh becomes the gradient by the pre-activation.
             if layer + 1 < c.layers {
-                dh.iter_mut().zip(&tape.z[layer]).for_each(|(d, z)| *d *= z);
+                dh.iter_mut()
+                    .zip(&tape.z[layer])
+                    .for_each(|(d, &z)| *d = *d * z);
             }
             let h = &tape.h[layer];
             linear_back(grad, h, &dh, p, skip, rows, Some(&mut dh_prev));
@@ -468,32 +507,32 @@ impl Fno {
                     &mut tape.g_mix[k * m * m..],
                     MatRef::col_major(&coeffs[k * m * b..], b, m).t(),
                     gy,
-                    0.0,
+                    T::zero(),
                 );
                 gemm(
                     &mut tape.g_coeffs[k * m * b..],
                     gy,
                     MatRef::col_major(&mix[k * m * m..], m, m).t(),
-                    0.0,
+                    T::zero(),
                 );
             }
             // Re R[o, i] sits at M(i, o) and M(w + i, w + o), Im R[o, i] at M(i, w + o) and,
             // negated, at M(w + i, o).
             let g_weights = &mut grad[start..skip.weight];
-            for o in 0..w {
-                for i in 0..w {
-                    let base = 2 * (o * w + i) * kept;
-                    let g_r = &mut g_weights[base..base + 2 * kept];
-                    for (k, gm) in tape.g_mix.chunks_exact(m * m).enumerate() {
-                        g_r[2 * k] += gm[i + o * m] + gm[w + i + (w + o) * m];
-                        g_r[2 * k + 1] += gm[i + (w + o) * m] - gm[w + i + o * m];
+            for (k, gm) in tape.g_mix.chunks_exact(m * m).enumerate() {
+                for o in 0..w {
+                    let (left, right) = (&gm[o * m..(o + 1) * m], &gm[(w + o) * m..]);
+                    for i in 0..w {
+                        let r = 2 * ((o * w + i) * kept + k);
+                        g_weights[r] += left[i] + right[w + i];
+                        g_weights[r + 1] += right[i] - left[w + i];
                     }
                 }
             }
             for (field, values) in dh_prev.chunks_exact_mut(n).enumerate() {
                 let (i, j) = (field / b, field % b);
                 for (k, v) in tape.spectrum.iter_mut().enumerate() {
-                    *v = Complex64::new(
+                    *v = Complex::new(
                         tape.g_coeffs[at(k, 0, i, j, w, b)],
                         tape.g_coeffs[at(k, 1, i, j, w, b)],
                     );
@@ -509,9 +548,9 @@ impl Fno {
 }
 
 /// out (n × n_out) = input (n × n_in) · Wᵀ + b.
-fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
+fn linear<T: Real>(out: &mut Vec<T>, input: &[T], p: &[T], l: Linear, n: usize) {
     // Every element is overwritten by its bias: a reused buffer needs no clearing.
-    out.resize(n * l.n_out, 0.0);
+    out.resize(n * l.n_out, T::zero());
     for (o, column) in out.chunks_exact_mut(n).enumerate() {
         column.fill(p[l.bias + o]);
     }
@@ -520,22 +559,22 @@ fn linear(out: &mut Vec<f64>, input: &[f64], p: &[f64], l: Linear, n: usize) {
         out,
         MatRef::col_major(input, n, l.n_in),
         MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out),
-        1.0,
+        T::one(),
     );
 }
 
 /// The reverse of [`linear`]: ∂W, ∂b added into `grad`; ∂input into `d` when asked for.
-fn linear_back(
-    grad: &mut [f64],
-    input: &[f64],
-    dout: &[f64],
-    p: &[f64],
+fn linear_back<T: Real>(
+    grad: &mut [T],
+    input: &[T],
+    dout: &[T],
+    p: &[T],
     l: Linear,
     n: usize,
-    d: Option<&mut Vec<f64>>,
+    d: Option<&mut Vec<T>>,
 ) {
     for (o, column) in dout[..n * l.n_out].chunks_exact(n).enumerate() {
-        grad[l.bias + o] += column.iter().sum::<f64>();
+        grad[l.bias + o] += column.iter().copied().sum::<T>();
     }
     let dout = MatRef::col_major(dout, n, l.n_out);
     // ∂Wᵀ (n_in × n_out) += inputᵀ · dout.
@@ -543,16 +582,16 @@ fn linear_back(
         &mut grad[l.weight..l.bias],
         MatRef::col_major(input, n, l.n_in).t(),
         dout,
-        1.0,
+        T::one(),
     );
     // ∂input (n × n_in) = dout · W, with W = (Wᵀ)ᵀ a view.
     if let Some(d) = d {
-        d.resize(n * l.n_in, 0.0);
+        d.resize(n * l.n_in, T::zero());
         gemm(
             d,
             dout,
             MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out).t(),
-            0.0,
+            T::zero(),
         );
     }
 }

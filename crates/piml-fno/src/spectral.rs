@@ -15,11 +15,12 @@
 
 use std::sync::Arc;
 
-use realfft::num_complex::Complex64;
+use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
 use crate::Error;
+use crate::real::Real;
 
 /// Kept modes: m1 per sign along x (ignored in 1-D), m2 along y.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,21 +29,21 @@ pub struct Modes {
     pub m2: usize,
 }
 
-/// Plans and sizes of the truncated transforms on one grid.
+/// Plans and sizes of the truncated transforms on one grid, in float type `T`.
 #[derive(Clone)]
-pub struct Transforms {
+pub struct Transforms<T = f64> {
     pub n1: usize,
     pub n2: usize,
     pub modes: Modes,
     /// Position of the first grid point along x and y, as a fraction of the period.
     pub offsets: [f64; 2],
-    r2c: Arc<dyn RealToComplex<f64>>,
-    c2r: Arc<dyn ComplexToReal<f64>>,
-    fft_x: Option<Arc<dyn Fft<f64>>>,
-    ifft_x: Option<Arc<dyn Fft<f64>>>,
+    r2c: Arc<dyn RealToComplex<T>>,
+    c2r: Arc<dyn ComplexToReal<T>>,
+    fft_x: Option<Arc<dyn Fft<T>>>,
+    ifft_x: Option<Arc<dyn Fft<T>>>,
 }
 
-impl std::fmt::Debug for Transforms {
+impl<T> std::fmt::Debug for Transforms<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transforms")
             .field("n1", &self.n1)
@@ -54,18 +55,18 @@ impl std::fmt::Debug for Transforms {
 
 /// Work buffers of one thread.
 #[derive(Debug, Clone)]
-pub struct Scratch {
-    real: Vec<f64>,
-    spectrum: Vec<Complex64>,
-    column: Vec<Complex64>,
-    fft: Vec<Complex64>,
+pub struct Scratch<T = f64> {
+    real: Vec<T>,
+    spectrum: Vec<Complex<T>>,
+    column: Vec<Complex<T>>,
+    fft: Vec<Complex<T>>,
     /// Kept y-modes of every row: n1 × m2.
-    rows: Vec<Complex64>,
+    rows: Vec<Complex<T>>,
 }
 
-impl Transforms {
+impl<T: Real> Transforms<T> {
     /// Transforms on an `n1` × `n2` grid (n1 = 1 for 1-D) keeping `modes`.
-    pub fn new(n1: usize, n2: usize, modes: Modes) -> Result<Transforms, Error> {
+    pub fn new(n1: usize, n2: usize, modes: Modes) -> Result<Transforms<T>, Error> {
         if modes.m2 == 0 || 2 * modes.m2 > n2 {
             return Err(Error::Grid(format!(
                 "{} modes need at least {} points along the last axis, the grid has {n2}",
@@ -80,8 +81,8 @@ impl Transforms {
                 2 * modes.m1
             )));
         }
-        let mut real = RealFftPlanner::<f64>::new();
-        let mut complex = FftPlanner::<f64>::new();
+        let mut real = RealFftPlanner::<T>::new();
+        let mut complex = FftPlanner::<T>::new();
         let (fft_x, ifft_x) = if n1 > 1 {
             (
                 Some(complex.plan_fft_forward(n1)),
@@ -104,25 +105,32 @@ impl Transforms {
 
     /// The same transforms for a grid whose first points lie `offsets` (fractions of the period
     /// along x and y) past the start of the domain, as cell-centred grids do.
-    pub fn with_offsets(mut self, offsets: [f64; 2]) -> Transforms {
+    pub fn with_offsets(mut self, offsets: [f64; 2]) -> Transforms<T> {
         self.offsets = offsets;
         self
     }
 
     /// The position channel(s) of the operator's input: (x − x_min)/period, then y's in 2-D,
     /// channel after channel.
-    pub fn positions(&self) -> Vec<f64> {
+    pub fn positions(&self) -> Vec<T> {
         let mut p = Vec::with_capacity(2 * self.points());
         if self.n1 > 1 {
             for i in 0..self.n1 {
                 let x = self.offsets[0] + i as f64 / self.n1 as f64;
-                p.extend(std::iter::repeat_n(x, self.n2));
+                p.extend(std::iter::repeat_n(T::of(x), self.n2));
             }
         }
         for _ in 0..self.n1 {
-            p.extend((0..self.n2).map(|j| self.offsets[1] + j as f64 / self.n2 as f64));
+            p.extend((0..self.n2).map(|j| T::of(self.offsets[1] + j as f64 / self.n2 as f64)));
         }
         p
+    }
+
+    /// The same grid and modes in another float type.
+    pub fn in_type<U: Real>(&self) -> Transforms<U> {
+        Transforms::new(self.n1, self.n2, self.modes)
+            .expect("the grid was valid for the same modes")
+            .with_offsets(self.offsets)
     }
 
     /// Grid points.
@@ -149,7 +157,7 @@ impl Transforms {
         }
     }
 
-    pub fn scratch(&self) -> Scratch {
+    pub fn scratch(&self) -> Scratch<T> {
         let fft_len = [&self.fft_x, &self.ifft_x]
             .iter()
             .flat_map(|f| f.as_ref().map(|f| f.get_inplace_scratch_len()))
@@ -158,11 +166,11 @@ impl Transforms {
             .max(self.r2c.get_scratch_len())
             .max(self.c2r.get_scratch_len());
         Scratch {
-            real: vec![0.0; self.n2],
-            spectrum: vec![Complex64::default(); self.n2 / 2 + 1],
-            column: vec![Complex64::default(); self.n1],
-            fft: vec![Complex64::default(); fft_len],
-            rows: vec![Complex64::default(); self.n1 * self.modes.m2],
+            real: vec![T::zero(); self.n2],
+            spectrum: vec![Complex::default(); self.n2 / 2 + 1],
+            column: vec![Complex::default(); self.n1],
+            fft: vec![Complex::default(); fft_len],
+            rows: vec![Complex::default(); self.n1 * self.modes.m2],
         }
     }
 
@@ -171,7 +179,7 @@ impl Transforms {
     }
 
     /// Kept coefficients of one channel `h` (n1·n2 values) into `out` (kept_rows × m2).
-    pub fn forward(&self, h: &[f64], out: &mut [Complex64], s: &mut Scratch) {
+    pub fn forward(&self, h: &[T], out: &mut [Complex<T>], s: &mut Scratch<T>) {
         let m2 = self.modes.m2;
         for r in 0..self.n1 {
             s.real.copy_from_slice(&h[r * self.n2..(r + 1) * self.n2]);
@@ -185,7 +193,7 @@ impl Transforms {
 
     /// Columns of `s.rows` transformed along x (forward, or the unnormalised inverse when
     /// `inverse`), kept rows into `out`.
-    fn along_x(&self, s: &mut Scratch, out: &mut [Complex64], inverse: bool) {
+    fn along_x(&self, s: &mut Scratch<T>, out: &mut [Complex<T>], inverse: bool) {
         let m2 = self.modes.m2;
         let Some(plan) = (if inverse { &self.ifft_x } else { &self.fft_x }) else {
             out[..m2].copy_from_slice(&s.rows[..m2]);
@@ -203,14 +211,14 @@ impl Transforms {
     }
 
     /// Kept rows `coeffs` spread over full x-columns and transformed along x into `s.rows`.
-    fn spread_kept(&self, coeffs: &[Complex64], s: &mut Scratch, inverse: bool) {
+    fn spread_kept(&self, coeffs: &[Complex<T>], s: &mut Scratch<T>, inverse: bool) {
         let m2 = self.modes.m2;
         let Some(plan) = (if inverse { &self.ifft_x } else { &self.fft_x }) else {
             s.rows[..m2].copy_from_slice(&coeffs[..m2]);
             return;
         };
         for k in 0..m2 {
-            s.column.fill(Complex64::default());
+            s.column.fill(Complex::default());
             for r in 0..self.kept_rows() {
                 s.column[self.row_index(r)] = coeffs[r * m2 + k];
             }
@@ -222,26 +230,26 @@ impl Transforms {
     }
 
     /// Rows of y-modes in `s.rows` (scaled by `scale(k)`) to real rows added into `out`.
-    fn rows_to_real(&self, s: &mut Scratch, out: &mut [f64], scale: impl Fn(usize) -> f64) {
+    fn rows_to_real(&self, s: &mut Scratch<T>, out: &mut [T], scale: impl Fn(usize) -> f64) {
         let m2 = self.modes.m2;
         for r in 0..self.n1 {
-            s.spectrum.fill(Complex64::default());
+            s.spectrum.fill(Complex::default());
             for k in 0..m2 {
-                s.spectrum[k] = s.rows[r * m2 + k] * scale(k);
+                s.spectrum[k] = s.rows[r * m2 + k] * T::of(scale(k));
             }
             // The real inverse reads only the real part of the zero frequency.
-            s.spectrum[0].im = 0.0;
+            s.spectrum[0].im = T::zero();
             self.c2r
                 .process_with_scratch(&mut s.spectrum, &mut s.real, &mut s.fft)
                 .expect("buffer sizes come from the plan; imaginary parts cleared");
-            for (o, v) in out[r * self.n2..(r + 1) * self.n2].iter_mut().zip(&s.real) {
+            for (o, &v) in out[r * self.n2..(r + 1) * self.n2].iter_mut().zip(&s.real) {
                 *o += v;
             }
         }
     }
 
     /// The field of kept coefficients `coeffs` (other modes zero), added into `out`.
-    pub fn inverse(&self, coeffs: &[Complex64], out: &mut [f64], s: &mut Scratch) {
+    pub fn inverse(&self, coeffs: &[Complex<T>], out: &mut [T], s: &mut Scratch<T>) {
         self.spread_kept(coeffs, s, true);
         let n = self.points() as f64;
         self.rows_to_real(s, out, |_| 1.0 / n);
@@ -249,7 +257,7 @@ impl Transforms {
 
     /// Adjoint of [`Transforms::inverse`]: the gradient by the kept coefficients of a loss
     /// whose gradient by the field is `g`.
-    pub fn inverse_adjoint(&self, g: &[f64], out: &mut [Complex64], s: &mut Scratch) {
+    pub fn inverse_adjoint(&self, g: &[T], out: &mut [Complex<T>], s: &mut Scratch<T>) {
         let m2 = self.modes.m2;
         for r in 0..self.n1 {
             s.real.copy_from_slice(&g[r * self.n2..(r + 1) * self.n2]);
@@ -257,18 +265,18 @@ impl Transforms {
                 .process_with_scratch(&mut s.real, &mut s.spectrum, &mut s.fft)
                 .expect("buffer sizes come from the plan");
             for k in 0..m2 {
-                s.rows[r * m2 + k] = s.spectrum[k] * (self.weight(k) / self.n2 as f64);
+                s.rows[r * m2 + k] = s.spectrum[k] * T::of(self.weight(k) / self.n2 as f64);
             }
         }
         // D = (1/n1) F^H C along x has adjoint (1/n1) F.
         self.along_x(s, out, false);
-        let scale = 1.0 / self.n1 as f64;
-        out[..self.kept()].iter_mut().for_each(|c| *c *= scale);
+        let scale = T::of(1.0 / self.n1 as f64);
+        out[..self.kept()].iter_mut().for_each(|c| *c = *c * scale);
     }
 
     /// Adjoint of [`Transforms::forward`]: the gradient by the field (added into `out`) of a
     /// loss whose gradient by the kept coefficients is `g`.
-    pub fn forward_adjoint(&self, g: &[Complex64], out: &mut [f64], s: &mut Scratch) {
+    pub fn forward_adjoint(&self, g: &[Complex<T>], out: &mut [T], s: &mut Scratch<T>) {
         // B = F A along x has adjoint F^H: the unnormalised inverse.
         self.spread_kept(g, s, true);
         self.rows_to_real(s, out, |k| 1.0 / self.weight(k));
@@ -278,6 +286,7 @@ impl Transforms {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use realfft::num_complex::Complex64;
 
     /// A field with every kind of mode.
     fn field(n1: usize, n2: usize, seed: f64) -> Vec<f64> {
@@ -287,7 +296,7 @@ mod tests {
     }
 
     /// The kept coefficients by direct summation: Σ h e^{−2πi(kx x/n1 + ky y/n2)}.
-    fn direct(t: &Transforms, h: &[f64]) -> Vec<Complex64> {
+    fn direct(t: &Transforms<f64>, h: &[f64]) -> Vec<Complex64> {
         let mut out = Vec::new();
         for r in 0..t.kept_rows() {
             let kx = t.row_index(r) as f64;
@@ -307,7 +316,7 @@ mod tests {
     }
 
     /// The field of kept coefficients by direct summation over the Hermitian-extended spectrum.
-    fn direct_inverse(t: &Transforms, c: &[Complex64]) -> Vec<f64> {
+    fn direct_inverse(t: &Transforms<f64>, c: &[Complex64]) -> Vec<f64> {
         let n = (t.n1 * t.n2) as f64;
         let mut out = vec![0.0; t.n1 * t.n2];
         for r in 0..t.kept_rows() {
@@ -327,7 +336,7 @@ mod tests {
         out
     }
 
-    fn cases() -> Vec<Transforms> {
+    fn cases() -> Vec<Transforms<f64>> {
         vec![
             Transforms::new(1, 16, Modes { m1: 0, m2: 5 }).unwrap(),
             Transforms::new(12, 10, Modes { m1: 3, m2: 4 }).unwrap(),

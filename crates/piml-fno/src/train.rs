@@ -1,5 +1,6 @@
 //! Training an operator on pairs of fields: relative L2 loss, Adam with step decay, rayon
-//! across the samples of a batch with a fixed reduction order.
+//! across the samples of a batch with a fixed reduction order; passes in f64 or f32 (Adam and
+//! the weights stay f64, the passes run on a copy rounded after every step).
 
 use piml_nn::{Adam, Schedule};
 use rand::SeedableRng;
@@ -7,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::real::Real;
 use crate::{Error, Fno, Scratch, Tape, Transforms};
 
 /// Pairs of fields on one grid: each input and target holds n values per channel, channel
@@ -27,6 +29,13 @@ impl Dataset {
     }
 }
 
+/// The float type of a training run's forward and reverse passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    F64,
+}
+
 /// Settings of a training run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
@@ -38,6 +47,7 @@ pub struct Settings {
     /// Test error every this many epochs (and after the last).
     pub test_every: usize,
     pub seed: u64,
+    pub precision: Precision,
 }
 
 /// One epoch's figures.
@@ -58,27 +68,29 @@ pub struct Epoch {
 /// and a batch of 20 two tasks.
 const CHUNK: usize = 10;
 
-/// ‖p − y‖/‖y‖ and its gradient by p (written into `grad` when given, scaled by `scale`).
-pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64 {
+/// ‖p − y‖/‖y‖ (summed in f64) and its gradient by p (written into `grad` when given, scaled
+/// by `scale`).
+pub fn relative_l2<T: Real>(p: &[T], y: &[T], grad: Option<(&mut [T], f64)>) -> f64 {
+    let f = |v: T| v.wide();
     let diff: f64 = p
         .iter()
         .zip(y)
-        .map(|(a, b)| (a - b) * (a - b))
+        .map(|(&a, &b)| f(a - b) * f(a - b))
         .sum::<f64>()
         .sqrt();
     let norm: f64 = y
         .iter()
-        .map(|b| b * b)
+        .map(|&b| f(b) * f(b))
         .sum::<f64>()
         .sqrt()
         .max(f64::MIN_POSITIVE);
     if let Some((g, scale)) = grad {
-        let c = if diff > 0.0 {
+        let c = T::of(if diff > 0.0 {
             scale / (diff * norm)
         } else {
             0.0
-        };
-        for ((g, a), b) in g.iter_mut().zip(p).zip(y) {
+        });
+        for ((g, &a), &b) in g.iter_mut().zip(p).zip(y) {
             *g = c * (a - b);
         }
     }
@@ -86,37 +98,37 @@ pub fn relative_l2(p: &[f64], y: &[f64], grad: Option<(&mut [f64], f64)>) -> f64
 }
 
 /// Per-task work buffers.
-struct Worker {
-    tape: Tape,
-    scratch: Scratch,
-    grad: Vec<f64>,
-    dout: Vec<f64>,
+struct Worker<T> {
+    tape: Tape<T>,
+    scratch: Scratch<T>,
+    grad: Vec<T>,
+    dout: Vec<T>,
     /// One sample's output and its loss gradient.
-    sample: (Vec<f64>, Vec<f64>),
+    sample: (Vec<T>, Vec<T>),
     loss: f64,
 }
 
 /// The sum of the relative L2 errors of the samples of `tape`'s batch against `targets`, and
 /// its gradient times `scale` by the output into `dout` (in the layout of [`Tape::output`]).
-fn batch_loss(
-    tape: &Tape,
-    targets: &[&[f64]],
-    dout: &mut Vec<f64>,
+fn batch_loss<T: Real>(
+    tape: &Tape<T>,
+    targets: &[&[T]],
+    dout: &mut Vec<T>,
     scale: f64,
-    sample: &mut (Vec<f64>, Vec<f64>),
+    sample: &mut (Vec<T>, Vec<T>),
 ) -> f64 {
     let (b, n) = (tape.samples(), tape.points());
     let fields = b * n;
     let out = tape.output();
     let (p, g) = sample;
-    dout.resize(out.len(), 0.0);
+    dout.resize(out.len(), T::zero());
     let mut total = 0.0;
     for (j, y) in targets.iter().enumerate() {
         p.clear();
         for channel in out.chunks_exact(fields) {
             p.extend_from_slice(&channel[j * n..(j + 1) * n]);
         }
-        g.resize(p.len(), 0.0);
+        g.resize(p.len(), T::zero());
         total += relative_l2(p, y, Some((g, scale)));
         for (channel, gc) in dout.chunks_exact_mut(fields).zip(g.chunks_exact(n)) {
             channel[j * n..(j + 1) * n].copy_from_slice(gc);
@@ -138,6 +150,26 @@ pub fn train(
     if let Some(test) = test {
         check(fno, t, test)?;
     }
+    match settings.precision {
+        Precision::F64 => run::<f64>(fno, t, train, test, settings, on_epoch),
+        Precision::F32 => run::<f32>(fno, t, train, test, settings, on_epoch),
+    }
+}
+
+/// [`train`] with passes in `T`.
+fn run<T: Real>(
+    fno: &mut Fno,
+    t: &Transforms,
+    train: &Dataset,
+    test: Option<&Dataset>,
+    settings: &Settings,
+    on_epoch: &mut dyn FnMut(&Epoch),
+) -> Result<Vec<Epoch>, Error> {
+    let cast = |v: &Vec<f64>| -> Vec<T> { v.iter().map(|&x| T::of(x)).collect() };
+    let inputs: Vec<Vec<T>> = train.inputs.iter().map(cast).collect();
+    let targets: Vec<Vec<T>> = train.targets.iter().map(cast).collect();
+    let tt = t.in_type::<T>();
+    let mut model = fno.cast::<T>();
     let batch = settings.batch.max(1);
     let batches = train.len().div_ceil(batch);
     let schedule = Schedule::Step {
@@ -146,11 +178,11 @@ pub fn train(
         steps: settings.decay.1.max(1) * batches,
     };
     let mut adam = Adam::new(fno.n_params(), schedule);
-    let mut workers: Vec<Worker> = (0..batch.div_ceil(CHUNK))
+    let mut workers: Vec<Worker<T>> = (0..batch.div_ceil(CHUNK))
         .map(|_| Worker {
             tape: Tape::default(),
-            scratch: t.scratch(),
-            grad: vec![0.0; fno.n_params()],
+            scratch: tt.scratch(),
+            grad: vec![T::zero(); fno.n_params()],
             dout: Vec::new(),
             sample: Default::default(),
             loss: 0.0,
@@ -169,29 +201,26 @@ pub fn train(
         let mut total = 0.0;
         for chunk in order.chunks(batch) {
             let scale = 1.0 / chunk.len() as f64;
-            let model = &*fno;
+            let pass = &model;
             workers
                 .par_iter_mut()
                 .zip(chunk.par_chunks(CHUNK))
                 .with_max_len(1)
                 .for_each(|(w, samples)| {
-                    let inputs: Vec<&[f64]> = samples
-                        .iter()
-                        .map(|&i| train.inputs[i].as_slice())
-                        .collect();
-                    let targets: Vec<&[f64]> = samples
-                        .iter()
-                        .map(|&i| train.targets[i].as_slice())
-                        .collect();
-                    model.forward(t, &inputs, &mut w.tape, &mut w.scratch);
+                    let inputs: Vec<&[T]> = samples.iter().map(|&i| inputs[i].as_slice()).collect();
+                    let targets: Vec<&[T]> =
+                        samples.iter().map(|&i| targets[i].as_slice()).collect();
+                    pass.forward(&tt, &inputs, &mut w.tape, &mut w.scratch);
                     w.loss = batch_loss(&w.tape, &targets, &mut w.dout, scale, &mut w.sample);
-                    w.grad.fill(0.0);
-                    model.backward(t, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
+                    w.grad.fill(T::zero());
+                    pass.backward(&tt, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
                 });
             // The workers' sums added in worker order.
             grad.fill(0.0);
             for w in &workers[..chunk.len().div_ceil(CHUNK)] {
-                grad.iter_mut().zip(&w.grad).for_each(|(a, b)| *a += b);
+                grad.iter_mut()
+                    .zip(&w.grad)
+                    .for_each(|(a, &b)| *a += b.wide());
                 total += w.loss;
             }
             if !grad.iter().all(|g| g.is_finite()) {
@@ -201,6 +230,9 @@ pub fn train(
                 });
             }
             adam.step(fno.params_mut(), &grad);
+            for (w, &p) in model.params_mut().iter_mut().zip(fno.params()) {
+                *w = T::of(p);
+            }
         }
         let test_error = match test {
             Some(d) if epoch % settings.test_every.max(1) == 0 || epoch == settings.epochs => {

@@ -40,6 +40,7 @@ impl Fno {
             "modes": [c.modes.m1, c.modes.m2],
             "layers": c.layers,
             "projection": c.projection,
+            "gelu_twice": c.gelu_twice,
             "notes": notes,
         });
         let meta = HashMap::from([(KEY.to_string(), meta.to_string())]);
@@ -79,6 +80,8 @@ impl Fno {
             },
             layers: get("layers")?,
             projection: get("projection")?,
+            // Files written before the option existed apply GELU once.
+            gelu_twice: meta["gelu_twice"].as_bool().unwrap_or(false),
         };
         let tensors = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
         let mut fno = Fno::new(config, 0)?;

@@ -116,6 +116,7 @@ fn config_1d() -> Config {
         modes: Modes { m1: 0, m2: 4 },
         layers: 3,
         projection: 6,
+        gelu_twice: false,
     }
 }
 
@@ -128,6 +129,7 @@ fn config_2d() -> Config {
         modes: Modes { m1: 2, m2: 3 },
         layers: 2,
         projection: 5,
+        gelu_twice: false,
     }
 }
 
@@ -139,4 +141,55 @@ fn reverse_pass_matches_central_differences_in_1d() {
 #[test]
 fn reverse_pass_matches_central_differences_in_2d() {
     check(config_2d(), 8, 10);
+}
+
+#[test]
+fn reverse_pass_with_gelu_twice_matches_central_differences() {
+    check(
+        Config {
+            gelu_twice: true,
+            ..config_1d()
+        },
+        1,
+        16,
+    );
+}
+
+/// The f32 passes (what training runs) give the f64 output and gradient to f32 accuracy.
+#[test]
+fn single_precision_passes_agree_with_double_precision() {
+    for (config, n1, n2) in [(config_1d(), 1, 16), (config_2d(), 8, 10)] {
+        let fno = Fno::new(config, 11).unwrap();
+        let single = fno.cast::<f32>();
+        let (t, t32) = (
+            fno.transforms(n1, n2).unwrap(),
+            single.transforms(n1, n2).unwrap(),
+        );
+        let n = t.points();
+        let u: Vec<f64> = (0..n * config.in_channels).map(|i| noise(40 + i)).collect();
+        let u32: Vec<f32> = u.iter().map(|&v| v as f32).collect();
+        let (mut tape, mut tape32) = (Tape::default(), Tape::<f32>::default());
+        fno.forward(&t, &[&u], &mut tape, &mut t.scratch());
+        single.forward(&t32, &[&u32], &mut tape32, &mut t32.scratch());
+        let dout: Vec<f64> = (0..tape.output().len()).map(|i| noise(90 + i)).collect();
+        let dout32: Vec<f32> = dout.iter().map(|&v| v as f32).collect();
+        let mut grad = vec![0.0; fno.n_params()];
+        let mut grad32 = vec![0.0f32; fno.n_params()];
+        fno.backward(&t, &mut tape, &dout, &mut grad, &mut t.scratch());
+        single.backward(&t32, &mut tape32, &dout32, &mut grad32, &mut t32.scratch());
+        // Rounding of the weights and inputs to f32 (relative 6e-8) and of every product and
+        // transform (sums of at most a few hundred terms) stays far below 1e-4 of each
+        // vector's largest entry.
+        let close = |a: &[f64], b: &[f32], what: &str| {
+            let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (i, (x, &y)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    (x - y as f64).abs() <= 1e-4 * scale,
+                    "{what} {i}: f64 {x} vs f32 {y}"
+                );
+            }
+        };
+        close(tape.output(), tape32.output(), "output");
+        close(&grad, &grad32, "gradient");
+    }
 }

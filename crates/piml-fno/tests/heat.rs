@@ -2,7 +2,7 @@
 //! an FNO with enough modes represents exactly), generalises to held-out initial conditions,
 //! transfers across resolutions, and trains to the same bits on 1 and 2 threads.
 
-use piml_fno::{Config, Dataset, Fno, Modes, Settings, Transforms, errors, train};
+use piml_fno::{Config, Dataset, Fno, Modes, Precision, Settings, Transforms, errors, train};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -55,6 +55,7 @@ fn config() -> Config {
         modes: Modes { m1: 0, m2: 8 },
         layers: 2,
         projection: 24,
+        gelu_twice: false,
     }
 }
 
@@ -66,6 +67,7 @@ fn settings() -> Settings {
         decay: (0.5, 20),
         test_every: 60,
         seed: 3,
+        precision: Precision::F64,
     }
 }
 
@@ -188,6 +190,7 @@ fn learns_the_two_dimensional_heat_operator() {
         modes: Modes { m1: 3, m2: 3 },
         layers: 2,
         projection: 16,
+        gelu_twice: false,
     };
     let t = Transforms::new(16, 16, config.modes).unwrap();
     let mut fno = Fno::new(config, 4).unwrap();
@@ -198,6 +201,7 @@ fn learns_the_two_dimensional_heat_operator() {
         decay: (0.5, 15),
         test_every: 40,
         seed: 1,
+        precision: Precision::F64,
     };
     let history = train(
         &mut fno,

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use piml_cli::{CommonArgs, Progress};
-use piml_fno::{Config, Dataset, Fno, Modes, Settings, Transforms};
+use piml_fno::{Config, Dataset, Fno, Modes, Precision, Settings, Transforms};
 use piml_io::{Provenance, Table, read_table, write_json, write_table};
 use serde_json::{Value, json};
 
@@ -77,6 +77,10 @@ struct Train {
     /// Hidden channels of the projection
     #[arg(long, value_name = "N", default_value_t = 128)]
     projection: usize,
+    /// Apply GELU twice between Fourier layers, as neuraloperator's FNO does without its
+    /// channel MLP
+    #[arg(long)]
+    gelu_twice: bool,
     /// Epochs
     #[arg(long, value_name = "N", default_value_t = 100)]
     epochs: usize,
@@ -95,6 +99,9 @@ struct Train {
     /// Test error every this many epochs
     #[arg(long, value_name = "N", default_value_t = 1)]
     test_every: usize,
+    /// Float type of the training passes (the weights and Adam stay f64)
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    precision: PrecisionArg,
     /// Write the train/test error of every epoch
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
@@ -103,6 +110,12 @@ struct Train {
     report: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PrecisionArg {
+    F32,
+    F64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,6 +297,7 @@ fn train(a: Train) -> Result<()> {
         modes,
         layers: a.layers,
         projection: a.projection,
+        gelu_twice: a.gelu_twice,
     };
     let mut fno = Fno::new(config, a.common.seed)?;
     let t = transforms(&fno, &f).with_context(|| a.data.display().to_string())?;
@@ -294,6 +308,10 @@ fn train(a: Train) -> Result<()> {
         decay: (factor, every),
         test_every: a.test_every,
         seed: a.common.seed,
+        precision: match a.precision {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F64 => Precision::F64,
+        },
     };
     let progress = Progress::new(a.epochs as u64, "fit-operator train", a.common.quiet);
     let started = Instant::now();
@@ -342,7 +360,9 @@ fn train(a: Train) -> Result<()> {
         let body = json!({
             "operator": notes,
             "config": {"width": a.width, "modes": [modes.m1, modes.m2], "layers": a.layers,
-                       "projection": a.projection, "parameters": fno.n_params()},
+                       "projection": a.projection, "gelu_twice": a.gelu_twice,
+                       "precision": format!("{:?}", a.precision).to_lowercase(),
+                       "parameters": fno.n_params()},
             "samples": {"train": train_set.len(), "test": test_set.len()},
             "epochs": history.len(),
             "train_error": last.map(|e| e.train),
