@@ -4,7 +4,9 @@
 # same architecture (Li et al.'s FNO: lifting, 4 Fourier layers of width 64 keeping the
 # frequencies 0..8 with a linear skip, projection through 128; neuraloperator configured so by
 # bench/peers/operator_fno.py, where its n_modes=16 keeps 16 // 2 + 1 = 9 frequencies, our
-# --modes 9), the same hyperparameters (Adam 1e-3 halved every 100 epochs, batch 20, relative
+# --modes 9; with its channel MLP off neuraloperator applies GELU twice between Fourier layers,
+# fit-operator --gelu-twice), both computing in f32 (fit-operator --precision f32, its default),
+# the same hyperparameters (Adam 1e-3 halved every 100 epochs, batch 20, relative
 # L2 loss) and the same number of epochs, in one run: time per epoch, held-out
 # error at 256 points and at 128/512 (resolution transfer), prediction time for the 200 test
 # samples against simulate solving 200 instances. Writes the fit-operator section of
@@ -41,14 +43,14 @@ for n in 128 512; do
 done
 # piml: the long table holds all 1200 samples; the last 200 (1/6) are the peer's test set.
 "$BIN/fit-operator" train "$work/data/rd1d_long.csv" -o "$work/op.safetensors" --modes 9 \
-    --width 64 --layers 4 --projection 128 --epochs "$EPOCHS" --batch 20 --lr 1e-3 \
-    --lr-decay 0.5:100 --test-fraction 0.1666666667 --test-every 10 --threads "$THREADS" \
+    --width 64 --layers 4 --projection 128 --gelu-twice --precision f32 --epochs "$EPOCHS" \
+    --batch 20 --lr 1e-3 --lr-decay 0.5:100 --test-fraction 0.1666666667 --test-every 10 --threads "$THREADS" \
     --report "$work/train.json" --seed 0 --quiet
 "$VENV/bin/python" - "$work" "$THREADS" "$BIN" >>"$results" <<'PY'
 import json, subprocess, sys, time
 work, threads, bindir = sys.argv[1], sys.argv[2], sys.argv[3]
 train = json.load(open(f"{work}/train.json"))
-row = {"solver": "fit-operator", "precision": "float64", "threads": int(threads),
+row = {"solver": "fit-operator", "precision": train["config"]["precision"], "threads": int(threads),
        "epochs": train["epochs"], "epoch_s_median": train["timing"]["epoch_seconds_median"],
        "params": train["config"]["parameters"], "test_rel_l2_256": train["test_error"]}
 for n in (128, 512):

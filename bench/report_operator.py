@@ -30,16 +30,17 @@ def main():
         "64 → 128 → 1 with GELU. neuraloperator 2.0's `FNO(n_modes=(16,), hidden_channels=64, n_layers=4, "
         f"lifting_channel_ratio=0, use_channel_mlp=False)` (bench/peers/operator_fno.py) is that network: in 1-D its "
         "n_modes=16 keeps 16 // 2 + 1 = 9 non-negative frequencies (fit-operator `--modes 9`); its defaults add a "
-        "two-layer lifting and a channel MLP in every layer, which the classical FNO does not have. Two differences "
-        "remain: with the channel MLP off, neuraloperator applies GELU twice between Fourier layers, and it computes "
-        "in f32 where fit-operator computes in f64. Parameters: "
+        "two-layer lifting and a channel MLP in every layer, which the classical FNO does not have. With the channel "
+        "MLP off, neuraloperator applies GELU twice between Fourier layers, which fit-operator matches with "
+        "`--gelu-twice`; both compute the passes in f32 (fit-operator keeps its weights and Adam in f64). "
+        "Parameters: "
         f"{piml['params']:,} real numbers in fit-operator, {peer['params_real']:,} in neuraloperator (its own count, "
         f"{peer['params']:,}, takes a complex weight as one). Training: Adam 1e-3 halved every 100 epochs, batch 20, "
         f"relative L2 loss, {piml['epochs']} epochs, 1 thread each.",
         "",
         "| | precision | threads | parameters | s per epoch (median) | test rel. L2, 256 | 128 | 512 |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
-        f"| fit-operator | f64 | {piml['threads']} | {piml['params']} | {piml['epoch_s_median']:.3f} | "
+        f"| fit-operator | {piml['precision']} | {piml['threads']} | {piml['params']} | {piml['epoch_s_median']:.3f} | "
         f"{err(piml, 256)} | {err(piml, 128)} | {err(piml, 512)} |",
         f"| neuraloperator | f32 | {peer['threads']} | {peer['params_real']} | {peer['epoch_s_median']:.3f} | "
         f"{err(peer, 256)} | {err(peer, 128)} | {err(peer, 512)} |",
