@@ -126,12 +126,18 @@ fn one_and_two_threads_train_the_same_weights() {
 
 #[test]
 fn weights_files_round_trip() {
-    let fno = Fno::new(config(), 9).unwrap();
-    let notes = serde_json::json!({"fields": ["u"]});
-    let bytes = fno.to_safetensors(&notes).unwrap();
-    let (back, n) = Fno::from_safetensors(&bytes).unwrap();
-    assert_eq!(back, fno);
-    assert_eq!(n, notes);
+    for gelu_twice in [false, true] {
+        let config = Config {
+            gelu_twice,
+            ..config()
+        };
+        let fno = Fno::new(config, 9).unwrap();
+        let notes = serde_json::json!({"fields": ["u"]});
+        let bytes = fno.to_safetensors(&notes).unwrap();
+        let (back, n) = Fno::from_safetensors(&bytes).unwrap();
+        assert_eq!(back, fno);
+        assert_eq!(n, notes);
+    }
 }
 
 /// 2-D: random fields Σ a sin(2π(kx x + ky y) + φ) on an n × n grid and their heat solutions.
