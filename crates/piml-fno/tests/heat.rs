@@ -71,7 +71,7 @@ fn settings() -> Settings {
     }
 }
 
-fn trained(threads: usize) -> (Fno, f64) {
+fn trained(threads: usize, precision: Precision) -> (Fno, f64) {
     let t = Transforms::new(1, 64, config().modes).unwrap();
     let (train_set, test_set) = (heat(200, 64, 1), heat(50, 64, 2));
     let mut fno = Fno::new(config(), 5).unwrap();
@@ -86,7 +86,10 @@ fn trained(threads: usize) -> (Fno, f64) {
                 &t,
                 &train_set,
                 Some(&test_set),
-                &settings(),
+                &Settings {
+                    precision,
+                    ..settings()
+                },
                 &mut |_| {},
             )
         })
@@ -100,7 +103,7 @@ fn mean(v: &[f64]) -> f64 {
 
 #[test]
 fn learns_the_heat_operator_and_transfers_across_resolutions() {
-    let (fno, test64) = trained(2);
+    let (fno, test64) = trained(2, Precision::F64);
     // The bound for held-out initial conditions.
     assert!(test64 < 1e-2, "held-out relative L2 {test64:.3e}");
     for n in [128, 256] {
@@ -116,12 +119,14 @@ fn learns_the_heat_operator_and_transfers_across_resolutions() {
 
 #[test]
 fn one_and_two_threads_train_the_same_weights() {
-    let (a, _) = trained(1);
-    let (b, _) = trained(2);
-    assert!(
-        a.params() == b.params(),
-        "weights differ between 1 and 2 threads"
-    );
+    for precision in [Precision::F64, Precision::F32] {
+        let (a, _) = trained(1, precision);
+        let (b, _) = trained(2, precision);
+        assert!(
+            a.params() == b.params(),
+            "{precision:?}: weights differ between 1 and 2 threads"
+        );
+    }
 }
 
 #[test]
