@@ -1,7 +1,8 @@
-//! Optimisers shared by the fitting crates: L-BFGS through argmin on a flat
-//! `Vec<f64>`, with the last evaluation memoised so that each distinct point
-//! costs one objective-and-gradient evaluation; the maps from bounded
-//! parameters to optimiser coordinates.
+//! Optimisers shared by the fitting crates: L-BFGS through argmin (its executor
+//! and line search, our in-place two-loop recursion) on a flat `Vec<f64>`, with
+//! the last evaluation memoised so that each distinct point costs one
+//! objective-and-gradient evaluation; the maps from bounded parameters to
+//! optimiser coordinates.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod lbfgs;

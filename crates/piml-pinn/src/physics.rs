@@ -99,7 +99,18 @@ impl Differentiated {
 
     /// ∂f_i/∂w_j in an output buffer.
     pub fn jacobian(&self, out: &[f64], i: usize, j: usize) -> f64 {
-        out[self.n_f + i * self.n_wrt + j]
+        out[self.jacobian_output(i, j)]
+    }
+
+    /// The output that holds ∂f_i/∂w_j.
+    pub fn jacobian_output(&self, i: usize, j: usize) -> usize {
+        self.n_f + i * self.n_wrt + j
+    }
+
+    /// Evaluates `rows` points at once, inputs stacked input after input, outputs likewise
+    /// (see [`Tape::eval_stacked`]).
+    pub fn eval_stacked(&self, inputs: &[f64], rows: usize, out: &mut [f64], work: &mut Vec<f64>) {
+        self.tape.eval_stacked(inputs, rows, out, work);
     }
 }
 

@@ -576,6 +576,11 @@ impl Problem {
         self.sets.iter().any(|s| self.term_of(&s.kind) == term)
     }
 
+    /// The term of the evaluator's point set `set` (see [`Problem::point_sets`]).
+    pub fn term_of_set(&self, set: usize) -> Term {
+        self.term_of(&self.sets[set].kind)
+    }
+
     fn term_of(&self, kind: &Kind) -> Term {
         match kind {
             Kind::Interior => Term::Pde,
@@ -697,6 +702,24 @@ impl Problem {
     }
 }
 
+/// Work areas of the residual of a block: blocks run in parallel, each thread has its own.
+#[derive(Default)]
+struct Residuals {
+    /// The tape's inputs, stacked input after input.
+    inputs: Vec<f64>,
+    /// Its outputs, likewise.
+    out: Vec<f64>,
+    work: Vec<f64>,
+    /// Each point's weight.
+    weights: Vec<f64>,
+    /// ∂L/∂r_i at each point.
+    dr: Vec<f64>,
+}
+
+thread_local! {
+    static RESIDUALS: std::cell::RefCell<Residuals> = std::cell::RefCell::default();
+}
+
 /// One block's share of the loss.
 struct Block<'a> {
     problem: &'a Problem,
@@ -721,40 +744,68 @@ impl Block<'_> {
         let ns = pr.model.species.len();
         let streams = pr.physics.symbols.streams();
         let tape = &pr.physics.residual;
-        let mut jet = vec![0.0; ns * streams];
-        let mut out = vec![0.0; tape.outputs()];
-        let mut loss = 0.0;
-        for p in 0..self.jets.len() {
-            let x = self.jets.point(p);
-            for j in 0..ns {
-                for s in 0..streams {
-                    jet[j * streams + s] = self.scale(j) * self.jets.get(s, p, j);
+        let n = self.jets.len();
+        RESIDUALS.with_borrow_mut(
+            |Residuals {
+                 inputs,
+                 out,
+                 work,
+                 weights,
+                 dr,
+             }| {
+                // The whole block through the tape at once, in the tape's input order:
+                // coordinates, parameters, then the jets of each species in model units.
+                inputs.clear();
+                for c in 0..pr.spans.len() {
+                    inputs.extend((0..n).map(|p| self.jets.point(p)[c]));
                 }
-            }
-            tape.eval(&[x, self.params, &jet], &mut out);
-            let mut w = self.weight(p);
-            if !causal.is_empty() {
-                w *= causal[pr.bin(x[0])];
-            }
-            for i in 0..ns {
-                let c = w * (pr.scales.time / self.scale(i)).powi(2);
-                let r = out[i];
-                loss += c * r * r;
-                let dr = 2.0 * c * r;
+                for &v in self.params {
+                    inputs.extend(std::iter::repeat_n(v, n));
+                }
                 for j in 0..ns {
                     for s in 0..streams {
-                        let d = tape.jacobian(&out, i, j * streams + s);
-                        if d != 0.0 {
-                            *grads.get_mut(s, p, j) += dr * d * self.scale(j);
+                        inputs.extend((0..n).map(|p| self.scale(j) * self.jets.get(s, p, j)));
+                    }
+                }
+                out.resize(tape.outputs() * n, 0.0);
+                tape.eval_stacked(inputs, n, out, work);
+                let column = |output: usize| &out[output * n..(output + 1) * n];
+                weights.clear();
+                weights.extend((0..n).map(|p| match causal {
+                    [] => self.weight(p),
+                    _ => self.weight(p) * causal[pr.bin(self.jets.point(p)[0])],
+                }));
+                let mut loss = 0.0;
+                for i in 0..ns {
+                    let scale = (pr.scales.time / self.scale(i)).powi(2);
+                    dr.clear();
+                    for (&r, &w) in column(i).iter().zip(weights.iter()) {
+                        let c = w * scale;
+                        loss += c * r * r;
+                        dr.push(2.0 * c * r);
+                    }
+                    for j in 0..ns {
+                        for s in 0..streams {
+                            let d = column(tape.jacobian_output(i, j * streams + s));
+                            // Most jets do not enter most residuals: a column of zeros.
+                            if d.iter().all(|&d| d == 0.0) {
+                                continue;
+                            }
+                            for (p, (&dr, &d)) in dr.iter().zip(d).enumerate() {
+                                *grads.get_mut(s, p, j) += dr * d * self.scale(j);
+                            }
+                        }
+                    }
+                    for (u, g) in dphi.iter_mut().enumerate() {
+                        let d = column(tape.jacobian_output(i, ns * streams + u));
+                        for (&dr, &d) in dr.iter().zip(d) {
+                            *g += dr * d * self.slopes[u];
                         }
                     }
                 }
-                for (u, g) in dphi.iter_mut().enumerate() {
-                    *g += dr * tape.jacobian(&out, i, ns * streams + u) * self.slopes[u];
-                }
-            }
-        }
-        loss
+                loss
+            },
+        )
     }
 
     fn side(

@@ -1,6 +1,8 @@
 //! Training: Adam, then L-BFGS; term weights fixed or adaptive; causal time weights; residual-
 //! based resampling; a history; checkpoints from which a run continues bit for bit.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use piml_nn::{Adam, Evaluator, Lbfgs, Mlp, Schedule};
 use piml_sampling::Method;
 use rand::SeedableRng;
@@ -157,9 +159,69 @@ pub struct Trainer {
     mlp: Mlp,
     settings: Settings,
     evaluator: Evaluator,
+    shares: Shares,
     state: State,
     /// Identifies the run a checkpoint belongs to.
     key: String,
+}
+
+/// Each block's share of the loss of the last evaluation, so that the terms of the history are
+/// known without evaluating each apart: one slot per block of the evaluator (the sets in
+/// order, [`BLOCK`] points a block), written by whichever thread ran the block and summed in
+/// a fixed order, so the terms do not depend on the threads either.
+#[derive(Debug)]
+struct Shares {
+    /// First slot of each set, then the number of slots.
+    first: Vec<usize>,
+    /// The term of each set.
+    terms: Vec<Term>,
+    /// f64 bits.
+    slots: Vec<AtomicU64>,
+}
+
+impl Shares {
+    fn new(problem: &Problem, evaluator: &Evaluator) -> Shares {
+        let nc = problem.spans().len();
+        let mut first = vec![0];
+        for set in evaluator.sets() {
+            let blocks = (set.points().len() / nc).div_ceil(BLOCK);
+            first.push(first.last().copied().unwrap_or(0) + blocks);
+        }
+        let n = first.last().copied().unwrap_or(0);
+        Shares {
+            terms: (0..first.len() - 1)
+                .map(|s| problem.term_of_set(s))
+                .collect(),
+            first,
+            slots: (0..n).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn record(&self, set: usize, start: usize, loss: f64) {
+        self.slots[self.first[set] + start / BLOCK].store(loss.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The unweighted terms of the last evaluation (NaN for terms without points), if it
+    /// had them all: not with causal weights (the terms are unweighted in time) nor with a
+    /// term weighted 0 (its blocks were skipped).
+    fn terms(&self, weighting: &Weighting) -> Option<[f64; 4]> {
+        if !weighting.causal.is_empty() {
+            return None;
+        }
+        let mut terms = [f64::NAN; 4];
+        for (set, term) in self.terms.iter().enumerate() {
+            let (t, lambda) = (term.index(), weighting.terms[term.index()]);
+            if lambda == 0.0 {
+                return None;
+            }
+            let sum: f64 = self.slots[self.first[set]..self.first[set + 1]]
+                .iter()
+                .map(|s| f64::from_bits(s.load(Ordering::Relaxed)))
+                .sum();
+            terms[t] = if terms[t].is_nan() { 0.0 } else { terms[t] } + sum / lambda;
+        }
+        Some(terms)
+    }
 }
 
 impl Trainer {
@@ -176,6 +238,7 @@ impl Trainer {
         };
         let evaluator = evaluator(&problem, &mlp)?;
         Ok(Trainer {
+            shares: Shares::new(&problem, &evaluator),
             problem,
             mlp,
             evaluator,
@@ -202,10 +265,17 @@ impl Trainer {
         let state = Checkpoint::decode(bytes, &self.key, self.state.params.len())?;
         if let Some(columns) = &state.interior {
             self.problem.set_interior(columns)?;
-            self.evaluator = evaluator(&self.problem, &self.mlp)?;
+            self.rebuild()?;
         }
         self.state = state;
         Ok(self)
+    }
+
+    /// A new evaluator (and its shares) for the problem's points.
+    fn rebuild(&mut self) -> Result<(), Error> {
+        self.evaluator = evaluator(&self.problem, &self.mlp)?;
+        self.shares = Shares::new(&self.problem, &self.evaluator);
+        Ok(())
     }
 
     pub fn problem(&self) -> &Problem {
@@ -282,7 +352,13 @@ impl Trainer {
         let params = self.state.params.clone();
         let (terms, _) = self.terms(&params).unwrap_or(([f64::NAN; 4], Vec::new()));
         let lambda = self.state.lambda;
-        let loss = terms.iter().zip(lambda).map(|(t, l)| t * l).sum();
+        // Terms without points (NaN) add nothing.
+        let loss = terms
+            .iter()
+            .zip(lambda)
+            .filter(|(t, _)| !t.is_nan())
+            .map(|(t, l)| t * l)
+            .sum();
         let mut termination = self.state.adam_note.clone();
         if !lbfgs_note.is_empty() {
             termination = format!("{termination}; L-BFGS: {lbfgs_note}");
@@ -347,10 +423,14 @@ impl Trainer {
         grad: &mut [f64],
     ) -> Result<f64, Error> {
         let values = self.problem.parameters(&params[self.mlp.n_params()..]);
-        let problem = &self.problem;
+        let (problem, shares) = (&self.problem, &self.shares);
         Ok(self.evaluator.loss_and_gradient(
             params,
-            &|jets, grads, dphi| problem.block_loss(jets, grads, dphi, weighting, &values),
+            &|jets, grads, dphi| {
+                let loss = problem.block_loss(jets, grads, dphi, weighting, &values);
+                shares.record(jets.set, jets.start, loss);
+                loss
+            },
             grad,
         )?)
     }
@@ -440,7 +520,10 @@ impl Trainer {
             adam.step(&mut self.state.params, &grad);
             self.state.step += 1;
             let row = if step.is_multiple_of(s.history_every.max(1)) {
-                let (terms, _) = self.terms(&params)?;
+                let terms = match self.shares.terms(&weighting) {
+                    Some(terms) => terms,
+                    None => self.terms(&params)?.0,
+                };
                 self.state.history.push(HistoryRow {
                     phase: Phase::Adam,
                     step,
@@ -532,7 +615,7 @@ impl Trainer {
             .map(|c| picked.iter().map(|&i| c[i]).collect())
             .collect();
         self.problem.set_interior(&columns)?;
-        self.evaluator = evaluator(&self.problem, &self.mlp)?;
+        self.rebuild()?;
         self.state.interior = Some(columns);
         Ok(())
     }
@@ -584,7 +667,7 @@ impl Trainer {
                             phase: Phase::Lbfgs,
                             step: count,
                             loss,
-                            terms: [f64::NAN; 4],
+                            terms: this.shares.terms(&weighting).unwrap_or([f64::NAN; 4]),
                             weights: weighting.terms,
                             params: this.estimates(x),
                         });

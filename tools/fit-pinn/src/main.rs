@@ -248,7 +248,9 @@ fn run(args: Args) -> Result<()> {
         timings: Vec::new(),
     };
     let started = Instant::now();
-    let outcome = trainer.run(&mut monitor)?;
+    // Training on a worker of the pool: each of its thousands of evaluations then starts its
+    // parallel work in place, instead of handing it to the pool and sleeping until it is done.
+    let outcome = rayon::scope(|_| trainer.run(&mut monitor))?;
     monitor.finish_phase();
     if let Ending::Interrupted { phase, step } = outcome.ending {
         let at = checkpoint_file.as_ref().map_or_else(

@@ -221,6 +221,20 @@ fn inverse_fisher_kpp_recovers_d_and_r() {
         (ds.last().unwrap() - d).abs() < 1e-12,
         "and ends at the estimate"
     );
+    // Every row, Adam's and L-BFGS's, has the terms of the loss it reports (weights 1; no
+    // initial-condition term with a hard one): the sum of the blocks' shares, by term, in
+    // another order than the loss's sum, so equal to rounding.
+    let [loss, pde, bc, data] = ["loss", "loss_pde", "loss_bc", "loss_data"].map(|c| values(&h, c));
+    let phases = h.utf8_column("phase").unwrap();
+    assert!(phases.iter().any(|p| p.as_deref() == Some("lbfgs")));
+    for (i, l) in loss.iter().enumerate() {
+        let sum = pde[i] + bc[i] + data[i];
+        assert!(
+            (sum - l).abs() <= 1e-12 * l,
+            "row {i} ({:?}): {sum} vs {l}",
+            phases[i]
+        );
+    }
 }
 
 #[test]

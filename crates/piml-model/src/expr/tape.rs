@@ -280,9 +280,13 @@ impl Tape {
             .map(|start| {
                 let len = BLOCK.min(rows - start);
                 let mut local = vec![0.0; self.outputs.len() * len];
-                self.eval_rows(inputs, start, len, &mut Vec::new(), |j, at, values| {
-                    local[j * len + at..][..values.len()].copy_from_slice(values)
-                });
+                self.eval_rows(
+                    |i| inputs[i],
+                    start,
+                    len,
+                    &mut Vec::new(),
+                    |j, at, values| local[j * len + at..][..values.len()].copy_from_slice(values),
+                );
                 (start, local)
             })
             .collect();
@@ -303,17 +307,35 @@ impl Tape {
         for o in out.iter_mut() {
             o.resize(rows, 0.0);
         }
-        self.eval_rows(inputs, 0, rows, work, |j, at, values| {
-            out[j][at..at + values.len()].copy_from_slice(values)
-        });
+        self.eval_rows(
+            |i| inputs[i],
+            0,
+            rows,
+            work,
+            |j, at, values| out[j][at..at + values.len()].copy_from_slice(values),
+        );
+    }
+
+    /// Evaluates `rows` rows whose inputs are stacked one input after another in `inputs`
+    /// (input i of row r at `i·rows + r`), writing output j of row r to `out[j·rows + r]`;
+    /// `work` as in [`Tape::eval_columns_into`]. For a small batch of points (a block of a
+    /// network's outputs) held in one flat buffer, with no allocation once `work` is grown.
+    pub fn eval_stacked(&self, inputs: &[f64], rows: usize, out: &mut [f64], work: &mut Vec<f64>) {
+        self.eval_rows(
+            |i| &inputs[i * rows..(i + 1) * rows],
+            0,
+            rows,
+            work,
+            |j, at, values| out[j * rows + at..][..values.len()].copy_from_slice(values),
+        );
     }
 
     /// Rows `first..first + rows` of every output, handed chunk by chunk to
     /// `put(output, row offset from first, values)`; `work` is the
     /// slot-major work area (resized).
-    fn eval_rows(
+    fn eval_rows<'a>(
         &self,
-        inputs: &[&[f64]],
+        input: impl Fn(usize) -> &'a [f64],
         first: usize,
         rows: usize,
         work: &mut Vec<f64>,
@@ -323,14 +345,17 @@ impl Tape {
         let base = self.n_inputs + n_const;
         // Slot-major work area: slot s of row r sits at s*CHUNK + r.
         work.resize(self.n_slots() * CHUNK, 0.0);
+        // No chunk reads past row min(rows, CHUNK) of a slot.
+        let used = rows.min(CHUNK);
         for (k, &c) in self.constants.iter().enumerate() {
-            work[(self.n_inputs + k) * CHUNK..][..CHUNK].fill(c);
+            work[(self.n_inputs + k) * CHUNK..][..used].fill(c);
         }
         let mut start = 0;
         while start < rows {
             let len = CHUNK.min(rows - start);
-            for (i, col) in inputs.iter().enumerate() {
-                work[i * CHUNK..][..len].copy_from_slice(&col[first + start..first + start + len]);
+            for i in 0..self.n_inputs {
+                work[i * CHUNK..][..len]
+                    .copy_from_slice(&input(i)[first + start..first + start + len]);
             }
             for (k, op) in self.ops.iter().enumerate() {
                 let (done, rest) = work.split_at_mut((base + k) * CHUNK);

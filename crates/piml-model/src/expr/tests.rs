@@ -197,6 +197,16 @@ fn tape_matches_tree_on_points_and_columns() {
         &mut short,
         &mut work,
     );
+    // Stacked inputs in one buffer: a small batch, then one across a chunk boundary (256).
+    let mut stacked = Vec::new();
+    for rows in [5, 300] {
+        let inputs: Vec<f64> = [&s_col, &v_col, &k_col]
+            .iter()
+            .flat_map(|c| c[..rows].iter().copied())
+            .collect();
+        stacked = vec![f64::NAN; 4 * rows];
+        tape.eval_stacked(&inputs, rows, &mut stacked, &mut work);
+    }
     for r in 0..n {
         let vals = [s_col[r], v_col[r], k_col[r]];
         tape.eval(&vals, &mut scratch, &mut out);
@@ -207,6 +217,7 @@ fn tape_matches_tree_on_points_and_columns() {
             assert_eq!(into[j][r].to_bits(), tree.to_bits());
             if r < 300 {
                 assert_eq!(short[j][r].to_bits(), tree.to_bits());
+                assert_eq!(stacked[j * 300 + r].to_bits(), tree.to_bits());
             }
         }
     }
