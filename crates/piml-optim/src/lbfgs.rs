@@ -75,7 +75,10 @@ impl Lbfgs {
                 "L-BFGS: the memory must keep at least one pair".into(),
             ));
         }
-        if !(self.tol_grad >= 0.0 && self.tol_cost >= 0.0) {
+        if [self.tol_grad, self.tol_cost]
+            .iter()
+            .any(|t| t.partial_cmp(&0.0).is_none_or(|o| o.is_lt()))
+        {
             return Err(Error(format!(
                 "L-BFGS: tolerances must be ≥ 0, got {} and {}",
                 self.tol_grad, self.tol_cost
@@ -210,9 +213,9 @@ where
     }
 }
 
-/// The correction pairs s = x_{k+1} − x_k, y = ∇L_{k+1} − ∇L_k with ρ = 1/yᵀs, in `memory`
-/// + 1 slots of length n allocated once: the pairs kept, and a spare the next pair is written
-/// into before it is known to be kept.
+/// The correction pairs s = x_{k+1} − x_k, y = ∇L_{k+1} − ∇L_k with ρ = 1/yᵀs, in
+/// `memory` + 1 slots of length n allocated once: the pairs kept, and a spare the next pair
+/// is written into before it is known to be kept.
 struct Pairs {
     n: usize,
     memory: usize,
@@ -278,7 +281,8 @@ impl Pairs {
             .zip(g1.iter().zip(g))
             .for_each(|(y, (a, b))| *y = a - b);
         let sy = dot(s, y);
-        if !(sy > 0.0) {
+        // NaN fails this test too.
+        if sy.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return;
         }
         self.rho[k] = 1.0 / sy;
