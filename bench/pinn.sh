@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# PINN loss and gradient: piml-nn against PyTorch (autograd with create_graph,
-# as DeepXDE computes it) on the inverse Fisher-KPP problem of
-# ../shared/peers/deepxde_fisher_inverse.py, same points and weights, one run.
+# PINN loss and gradient: piml-nn (its pass in f64 and in f32) against PyTorch
+# (autograd with create_graph, as DeepXDE computes it, f64 and f32) on the
+# inverse Fisher-KPP problem of ../shared/peers/deepxde_fisher_inverse.py, same
+# points and weights, one run.
 # Writes the PINN section of docs/BENCHMARKS.md.
 #
 #   bash bench/pinn.sh          (part of `make bench`, after `make build`)

@@ -4,7 +4,8 @@
 //! initial and 176 data points with u; unknowns D and k) timed with piml-nn.
 //! It writes the points and the network it used to `--out`, so that
 //! bench/peers/pinn_torch.py evaluates the very same loss in PyTorch, and
-//! prints one JSON line per thread count plus the GEMM peak of this machine.
+//! prints one JSON line per precision of the pass and thread count, plus the
+//! f64 and f32 GEMM peaks of this machine.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,8 +14,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use nalgebra::DMatrix;
-use piml_nn::{Adam, Architecture, Evaluator, JetGrads, JetSpec, Jets, Mlp, PointSet, Schedule};
+use nalgebra::{DMatrix, RealField};
+use piml_nn::{
+    Adam, Architecture, Evaluator, JetGrads, JetSpec, Jets, Mlp, PointSet, Precision, Schedule,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -27,6 +30,9 @@ struct Args {
     /// Thread counts to time
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     threads: Vec<usize>,
+    /// Precisions of the network pass to time (f64, f32)
+    #[arg(long, value_delimiter = ',', default_value = "f64,f32", value_parser = parse_precision)]
+    precision: Vec<Precision>,
     /// Time each case for at least this long
     #[arg(long, default_value_t = 2.0)]
     min_seconds: f64,
@@ -127,6 +133,25 @@ fn time(min_seconds: f64, mut f: impl FnMut()) -> (f64, usize) {
     (median(samples), n)
 }
 
+fn parse_precision(name: &str) -> Result<Precision, String> {
+    Precision::parse(name).ok_or_else(|| format!("unknown precision {name:?} (f64 or f32)"))
+}
+
+/// GFLOP/s of [4096×64]·[64×64] in T on one thread (nalgebra calling matrixmultiply): the
+/// GEMM peak at the layer shapes of a PINN block, and its repeats.
+fn gemm_peak<T: RealField + Copy>(min_seconds: f64) -> (f64, usize) {
+    let (a, b) = (
+        DMatrix::<T>::from_fn(4096, 64, |i, j| {
+            nalgebra::convert(((i * 7 + j) % 13) as f64)
+        }),
+        DMatrix::<T>::identity(64, 64),
+    );
+    let mut c = DMatrix::<T>::zeros(4096, 64);
+    let (one, zero) = (nalgebra::one::<T>(), nalgebra::zero::<T>());
+    let (seconds, repeats) = time(min_seconds, || c.gemm(one, &a, &b, zero));
+    (2.0 * 4096.0 * 64.0 * 64.0 / seconds / 1e9, repeats)
+}
+
 fn main() -> ExitCode {
     piml_cli::main_with(piml_cli::errors![piml_nn::Error], || run(Args::parse()))
 }
@@ -176,57 +201,72 @@ fn run(args: Args) -> Result<()> {
 
     let mut params = mlp.params().to_vec();
     params.extend(EXTRA);
+    let targets: &[Vec<f64>] = &targets;
+    let fisher = |j: &Jets<'_>, g: &mut JetGrads<'_>, e: &mut [f64]| loss(targets, j, g, e);
+    // The f64 loss and gradient, against which the f32 pass's are reported.
+    let mut reference = vec![0.0; params.len()];
+    let reference_loss = Evaluator::new(&mlp, point_sets.clone(), EXTRA.len())?
+        .with_block_size(args.block_size)
+        .loss_and_gradient(&params, &fisher, &mut reference)?;
+    let reference_scale = reference.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
     let mut out = std::io::stdout().lock();
-    for &threads in &args.threads {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
-        let mut evaluator =
-            Evaluator::new(&mlp, point_sets.clone(), EXTRA.len())?.with_block_size(args.block_size);
-        let mut grad = vec![0.0; params.len()];
-        let mut value = 0.0;
-        let fisher = |j: &Jets<'_>, g: &mut JetGrads<'_>, e: &mut [f64]| loss(&targets, j, g, e);
-        let (seconds, repeats) = pool.install(|| {
-            time(args.min_seconds, || {
-                value = evaluator
-                    .loss_and_gradient(&params, &fisher, &mut grad)
-                    .expect("evaluation");
-            })
-        });
-        // One Adam step (evaluation and update), as DeepXDE's training loop takes it.
-        let (mut adam, mut moving) = (
-            Adam::new(params.len(), Schedule::Constant(1e-3)),
-            params.clone(),
-        );
-        let mut adam_grad = vec![0.0; params.len()];
-        let (adam_seconds, _) = pool.install(|| {
-            time(args.min_seconds / 2.0, || {
-                evaluator
-                    .loss_and_gradient(&moving, &fisher, &mut adam_grad)
-                    .expect("evaluation");
-                adam.step(&mut moving, &adam_grad);
-            })
-        });
+    for &precision in &args.precision {
+        for &threads in &args.threads {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?;
+            let mut evaluator = Evaluator::new(&mlp, point_sets.clone(), EXTRA.len())?
+                .with_block_size(args.block_size)
+                .with_precision(precision);
+            let mut grad = vec![0.0; params.len()];
+            let mut value = 0.0;
+            let (seconds, repeats) = pool.install(|| {
+                time(args.min_seconds, || {
+                    value = evaluator
+                        .loss_and_gradient(&params, &fisher, &mut grad)
+                        .expect("evaluation");
+                })
+            });
+            // One Adam step (evaluation and update), as DeepXDE's training loop takes it.
+            let (mut adam, mut moving) = (
+                Adam::new(params.len(), Schedule::Constant(1e-3)),
+                params.clone(),
+            );
+            let mut adam_grad = vec![0.0; params.len()];
+            let (adam_seconds, _) = pool.install(|| {
+                time(args.min_seconds / 2.0, || {
+                    evaluator
+                        .loss_and_gradient(&moving, &fisher, &mut adam_grad)
+                        .expect("evaluation");
+                    adam.step(&mut moving, &adam_grad);
+                })
+            });
+            let grad_difference = grad
+                .iter()
+                .zip(&reference)
+                .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+            let line = serde_json::json!({
+                "solver": "piml", "precision": precision.name(), "threads": threads, "seconds": seconds,
+                "repeats": repeats, "adam_step_seconds": adam_seconds,
+                "loss": value, "grad_norm": grad.iter().map(|g| g * g).sum::<f64>().sqrt(),
+                "grad_extra": &grad[grad.len() - 2..], "gflops": 2.0 * macs as f64 / seconds / 1e9,
+                "macs": macs, "weights": mlp.n_params(),
+                "loss_rel_diff_f64": (value - reference_loss).abs() / reference_loss.abs(),
+                "grad_rel_diff_f64": grad_difference / reference_scale,
+            });
+            writeln!(out, "{line}")?;
+        }
+    }
+    // The GEMM peaks of this machine at the layer shapes of a PINN block, one thread.
+    for (precision, (gflops, repeats)) in [
+        ("f64", gemm_peak::<f64>(args.min_seconds / 2.0)),
+        ("f32", gemm_peak::<f32>(args.min_seconds / 2.0)),
+    ] {
         let line = serde_json::json!({
-            "solver": "piml", "precision": "f64", "threads": threads, "seconds": seconds, "repeats": repeats,
-            "adam_step_seconds": adam_seconds,
-            "loss": value, "grad_norm": grad.iter().map(|g| g * g).sum::<f64>().sqrt(),
-            "grad_extra": &grad[grad.len() - 2..], "gflops": 2.0 * macs as f64 / seconds / 1e9, "macs": macs, "weights": mlp.n_params(),
+            "solver": "gemm-peak", "precision": precision, "threads": 1, "repeats": repeats,
+            "seconds": 2.0 * 4096.0 * 64.0 * 64.0 / gflops / 1e9, "gflops": gflops,
         });
         writeln!(out, "{line}")?;
     }
-    // The GEMM peak of this machine at the layer shapes of a PINN block
-    // ([4096×64]·[64×64], nalgebra calling matrixmultiply), one thread.
-    let (a, b) = (
-        DMatrix::<f64>::from_fn(4096, 64, |i, j| ((i * 7 + j) % 13) as f64),
-        DMatrix::<f64>::identity(64, 64),
-    );
-    let mut c = DMatrix::<f64>::zeros(4096, 64);
-    let (seconds, repeats) = time(args.min_seconds / 2.0, || c.gemm(1.0, &a, &b, 0.0));
-    let line = serde_json::json!({
-        "solver": "gemm-peak", "precision": "f64", "threads": 1, "seconds": seconds, "repeats": repeats,
-        "gflops": 2.0 * 4096.0 * 64.0 * 64.0 / seconds / 1e9,
-    });
-    writeln!(out, "{line}")?;
     Ok(())
 }

@@ -2,7 +2,9 @@
 //!
 //! The forward jets need σ, σ′ and σ″; the reverse pass through them needs σ‴ as well.
 
-use std::f64::consts::{FRAC_1_SQRT_2, LN_2, LOG2_E, PI};
+use std::f64::consts::{FRAC_1_SQRT_2, LOG2_E, PI};
+
+use crate::real::Real;
 
 /// The activation of the hidden layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,14 +62,14 @@ impl Activation {
 
     /// Fills `out[j][c·ld + r]` with the j-th derivative of σ at `x[c·ld + r] + bias[r]`
     /// (j = 0..3), for the columns c of `x` (ld = `bias.len()`).
-    #[inline(always)]
     /// `mul_add` is a·b + c, rounded once where the CPU has FMA (it serves tanh's polynomial).
-    pub(crate) fn eval(
+    #[inline(always)]
+    pub(crate) fn eval<T: Real>(
         self,
-        x: &[f64],
-        bias: &[f64],
-        out: [&mut [f64]; 4],
-        mul_add: impl Fn(f64, f64, f64) -> f64,
+        x: &[T],
+        bias: &[T],
+        out: [&mut [T]; 4],
+        mul_add: impl Fn(T, T, T) -> T,
     ) {
         match self {
             Activation::Tanh => fill(x, bias, out, |x| tanh_derivatives_with(x, &mul_add)),
@@ -80,7 +82,7 @@ impl Activation {
 
 /// One loop per activation, so that the compiler can vectorise it.
 #[inline(always)]
-fn fill(x: &[f64], bias: &[f64], out: [&mut [f64]; 4], f: impl Fn(f64) -> [f64; 4]) {
+fn fill<T: Real>(x: &[T], bias: &[T], out: [&mut [T]; 4], f: impl Fn(T) -> [T; 4]) {
     let [s0, s1, s2, s3] = out;
     let ld = bias.len();
     for (c, xc) in x.chunks_exact(ld).enumerate() {
@@ -98,43 +100,46 @@ fn fill(x: &[f64], bias: &[f64], out: [&mut [f64]; 4], f: impl Fn(f64) -> [f64; 
 }
 
 #[inline(always)]
-fn tanh_derivatives(x: f64) -> [f64; 4] {
+fn tanh_derivatives<T: Real>(x: T) -> [T; 4] {
     tanh_derivatives_with(x, |a, b, c| a * b + c)
 }
 
 #[inline(always)]
-fn tanh_derivatives_with(x: f64, mul_add: impl Fn(f64, f64, f64) -> f64) -> [f64; 4] {
+fn tanh_derivatives_with<T: Real>(x: T, mul_add: impl Fn(T, T, T) -> T) -> [T; 4] {
+    let c = T::from_f64;
     let t = tanh_with(x, mul_add);
-    let p = 1.0 - t * t;
-    [t, p, -2.0 * t * p, -2.0 * p * (p - 2.0 * t * t)]
+    let p = c(1.0) - t * t;
+    [t, p, c(-2.0) * t * p, c(-2.0) * p * (p - c(2.0) * t * t)]
 }
 
 #[inline(always)]
-fn sin_derivatives(x: f64) -> [f64; 4] {
+fn sin_derivatives<T: Real>(x: T) -> [T; 4] {
     let (s, c) = x.sin_cos();
     [s, c, -s, -c]
 }
 
 /// s = sigmoid, g = s′ = s(1−s); σ = xs, σ′ = s + xg, σ″ = 2g + xg′, σ‴ = 3g′ + xg″.
 #[inline(always)]
-fn silu_derivatives(x: f64) -> [f64; 4] {
-    let s = 1.0 / (1.0 + (-x).exp());
-    let g = s * (1.0 - s);
-    let g1 = g * (1.0 - 2.0 * s);
-    let g2 = g * (1.0 - 6.0 * s + 6.0 * s * s);
-    [x * s, s + x * g, 2.0 * g + x * g1, 3.0 * g1 + x * g2]
+fn silu_derivatives<T: Real>(x: T) -> [T; 4] {
+    let c = T::from_f64;
+    let s = c(1.0) / (c(1.0) + (-x).exp());
+    let g = s * (c(1.0) - s);
+    let g1 = g * (c(1.0) - c(2.0) * s);
+    let g2 = g * (c(1.0) - c(6.0) * s + c(6.0) * s * s);
+    [x * s, s + x * g, c(2.0) * g + x * g1, c(3.0) * g1 + x * g2]
 }
 
 /// Φ′ = φ, φ′ = −xφ: σ′ = Φ + xφ, σ″ = (2 − x²)φ, σ‴ = (x³ − 4x)φ.
 #[inline(always)]
-fn gelu_derivatives(x: f64) -> [f64; 4] {
-    let cdf = 0.5 * (1.0 + libm::erf(x * FRAC_1_SQRT_2));
-    let pdf = (-0.5 * x * x).exp() / (2.0 * PI).sqrt();
+fn gelu_derivatives<T: Real>(x: T) -> [T; 4] {
+    let c = T::from_f64;
+    let cdf = c(0.5) * (c(1.0) + (x * c(FRAC_1_SQRT_2)).erf());
+    let pdf = (c(-0.5) * x * x).exp() / c((2.0 * PI).sqrt());
     [
         x * cdf,
         cdf + x * pdf,
-        (2.0 - x * x) * pdf,
-        (x * x - 4.0) * x * pdf,
+        (c(2.0) - x * x) * pdf,
+        (x * x - c(4.0)) * x * pdf,
     ]
 }
 
@@ -149,50 +154,55 @@ pub fn tanh(x: f64) -> f64 {
 
 /// [`tanh`] with its polynomial evaluated by `mul_add` (a·b + c; an FMA halves the work).
 #[inline(always)]
-fn tanh_with(x: f64, mul_add: impl Fn(f64, f64, f64) -> f64) -> f64 {
+fn tanh_with<T: Real>(x: T, mul_add: impl Fn(T, T, T) -> T) -> T {
     let ax = x.abs();
-    let ax = if ax > 20.0 { 20.0 } else { ax };
-    let e = expm1_nonpositive(-2.0 * ax, mul_add);
-    (-e / (e + 2.0)).copysign(x)
+    let ax = if ax > T::from_f64(20.0) {
+        T::from_f64(20.0)
+    } else {
+        ax
+    };
+    let e = expm1_nonpositive(T::from_f64(-2.0) * ax, mul_add);
+    (-e / (e + T::from_f64(2.0))).copysign(x)
 }
+
+/// 1/n! for n = 0 … 13.
+const INVERSE_FACTORIALS: [f64; 14] = [
+    1.0,
+    1.0,
+    0.5,
+    1.0 / 6.0,
+    1.0 / 24.0,
+    1.0 / 120.0,
+    1.0 / 720.0,
+    1.0 / 5_040.0,
+    1.0 / 40_320.0,
+    1.0 / 362_880.0,
+    1.0 / 3_628_800.0,
+    1.0 / 39_916_800.0,
+    1.0 / 479_001_600.0,
+    1.0 / 6_227_020_800.0,
+];
 
 /// expm1(y) for −40 ≤ y ≤ 0 without branches or calls.
 ///
 /// Cody–Waite reduction y = k·ln2 + r, |r| ≤ ln2/2 (ln2 split as in fdlibm), expm1(r) by its
-/// Taylor series to r¹³ (truncation < 2e-17 relative), then expm1(y) = 2ᵏ·expm1(r) + (2ᵏ − 1),
-/// which is exact for k = 0 and well conditioned otherwise. k and 2ᵏ come from bit
-/// manipulation (the 1.5·2⁵² rounding shift) so that no float-to-int conversion blocks SIMD.
+/// Taylor series to r^[`Real::EXPM1_DEGREE`] (r¹³ in f64, r⁸ in f32: truncation below the
+/// unit roundoff), then expm1(y) = 2ᵏ·expm1(r) + (2ᵏ − 1), which is exact for k = 0 and well
+/// conditioned otherwise. k and 2ᵏ come from bit manipulation (the 1.5·2⁵² or 1.5·2²³
+/// rounding shift) so that no float-to-int conversion blocks SIMD.
 #[inline(always)]
-fn expm1_nonpositive(y: f64, mul_add: impl Fn(f64, f64, f64) -> f64) -> f64 {
-    const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²: adding it rounds to an integer
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // ln2 to 32 bits: k·LN2_HI is exact
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // ln2 − LN2_HI
-    debug_assert!((LN2_HI + LN2_LO - LN_2).abs() < 1e-16);
-    let shifted = y * LOG2_E + SHIFT;
-    let kf = shifted - SHIFT;
-    let k = shifted.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
-    let r = (y - kf * LN2_HI) - kf * LN2_LO;
-    // Horner on 1/n!, n = 13 … 2.
-    let mut p = 1.0 / 6_227_020_800.0;
-    for inv in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-    ] {
-        p = mul_add(p, r, inv);
+fn expm1_nonpositive<T: Real>(y: T, mul_add: impl Fn(T, T, T) -> T) -> T {
+    let shifted = y * T::from_f64(LOG2_E) + T::SHIFT;
+    let kf = shifted - T::SHIFT;
+    let r = (y - kf * T::LN2_HI) - kf * T::LN2_LO;
+    // Horner on 1/n!, n = degree … 1.
+    let mut p = T::from_f64(INVERSE_FACTORIALS[T::EXPM1_DEGREE]);
+    for n in (1..T::EXPM1_DEGREE).rev() {
+        p = mul_add(p, r, T::from_f64(INVERSE_FACTORIALS[n]));
     }
     let p = p * r;
-    let scale = f64::from_bits(((k + 1023) as u64) << 52);
-    mul_add(scale, p, scale - 1.0)
+    let scale = T::exp2_of_shifted(shifted);
+    mul_add(scale, p, scale - T::from_f64(1.0))
 }
 
 #[cfg(test)]
@@ -216,6 +226,78 @@ mod tests {
             assert_eq!(f(1e3), 1.0);
             assert_eq!(f(-1e3), -1.0);
             assert!(f(f64::NAN).is_nan());
+        }
+    }
+
+    #[test]
+    fn ln2_splits_make_k_ln2_exact() {
+        use std::f64::consts::LN_2;
+        assert!((f64::LN2_HI + f64::LN2_LO - LN_2).abs() < 1e-16);
+        // LN2_LO is ln2 − LN2_HI rounded to f32: 24 bits of a number below 2⁻¹⁶.
+        assert!((f64::from(f32::LN2_HI) + f64::from(f32::LN2_LO) - LN_2).abs() < 1e-12);
+        // |y| ≤ 40 in the fast tanh: |k| ≤ 58.
+        for k in -58..=0 {
+            assert_eq!(
+                f64::from(k as f32 * f32::LN2_HI),
+                f64::from(k) * f64::from(f32::LN2_HI)
+            );
+            assert_eq!(
+                f64::from(f32::exp2_of_shifted(k as f32 + f32::SHIFT)),
+                2f64.powi(k)
+            );
+            assert_eq!(
+                f64::exp2_of_shifted(f64::from(k) + f64::SHIFT),
+                2f64.powi(k)
+            );
+        }
+    }
+
+    #[test]
+    fn fast_tanh_in_f32_matches_std_to_a_few_ulp() {
+        let u = f64::from(f32::EPSILON) / 2.0;
+        let plain = |x: f32| tanh_with(x, |a, b, c| a * b + c);
+        let fused = |x: f32| tanh_with(x, f32::mul_add);
+        for f in [plain, fused] {
+            let mut worst: f64 = 0.0;
+            for i in -40_000..=40_000 {
+                let x = i as f32 * 6.1e-4 + 1e-7;
+                let r = f64::from(x).tanh();
+                worst = worst.max((f64::from(f(x)) - r).abs() / r.abs());
+            }
+            // Rounding of r (1 u), the polynomial and the scaling (≈ 2 u), and −e/(e + 2)
+            // (2 u); the errors of e partly cancel in −e/(e + 2) (as for f64: 2 ulp there).
+            assert!(worst < 4.0 * u, "worst relative error {:.2} u", worst / u);
+            assert_eq!(f(0.0), 0.0);
+            assert_eq!(f(1e3), 1.0);
+            assert_eq!(f(-1e3), -1.0);
+            assert!(f(f32::NAN).is_nan());
+        }
+    }
+
+    #[test]
+    fn f32_derivatives_match_f64_to_a_few_ulp() {
+        let u = f64::from(f32::EPSILON) / 2.0;
+        for act in Activation::ALL {
+            let mut worst: f64 = 0.0;
+            for i in -400..=400 {
+                let x = i as f32 * 0.0123 + 1e-4;
+                let f = |x| -> [f32; 4] {
+                    match act {
+                        Activation::Tanh => tanh_derivatives(x),
+                        Activation::Sin => sin_derivatives(x),
+                        Activation::Silu => silu_derivatives(x),
+                        Activation::Gelu => gelu_derivatives(x),
+                    }
+                };
+                let (got, want) = (f(x), act.derivatives(f64::from(x)));
+                for j in 0..4 {
+                    let err = (f64::from(got[j]) - want[j]).abs() / want[j].abs().max(1.0);
+                    worst = worst.max(err);
+                }
+            }
+            // A few roundings each (tanh, exp, erf, sin to ≈ 1–3 u), and cancellation in σ‴
+            // (tanh's p − 2t², SiLU's 1 − 6s + 6s²) on a scale of 1.
+            assert!(worst < 32.0 * u, "{act:?}: worst error {:.1} u", worst / u);
         }
     }
 

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::gemm::{Isa, Kernel, Simd, dispatch};
 use crate::pass::{Block, Dims, GradLayout, Scratch, Weights, backward, forward};
+use crate::real::Real;
 use crate::{Error, JetGrads, Jets, Mlp, OutputTransform, PointSet};
 
 /// Points per block unless [`Evaluator::with_block_size`] says otherwise.
@@ -16,18 +17,60 @@ pub const DEFAULT_BLOCK_SIZE: usize = 16;
 /// of parallel work, with its own gradient buffer.
 const CHUNK_COLUMNS: usize = 512;
 
+/// The scalar type the network pass runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// Everything in f64.
+    #[default]
+    F64,
+    /// The pass of each block in f32 (twice the vector lanes): the weights are rounded to f32
+    /// once per evaluation; the layers' products, activations and jets, and each block's
+    /// reverse pass down to its gradient, run in f32. The input embedding and the output
+    /// transform are computed in f64 and rounded; the loss reads f32 jets widened to f64 and
+    /// runs in f64; the blocks' gradients and losses are summed in f64.
+    F32,
+}
+
+impl Precision {
+    /// The name used on command lines and in reports (`f64`, `f32`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
+
+    /// The precision called `name` (as written by [`Precision::name`]).
+    pub fn parse(name: &str) -> Option<Precision> {
+        match name {
+            "f64" => Some(Precision::F64),
+            "f32" => Some(Precision::F32),
+            _ => None,
+        }
+    }
+}
+
 /// Evaluates a network's output jets on fixed point sets, and the gradient of a loss of them.
 ///
 /// The parameter vector is the network's parameters followed by `extra` physical parameters.
 /// Points are cut into blocks (in set order, [`DEFAULT_BLOCK_SIZE`] points each) and
 /// consecutive blocks into chunks of a fixed size; rayon runs the chunks in parallel; each
-/// chunk adds its blocks' losses and gradients, in block order, into its own buffer and the
-/// buffers are summed in chunk order. The result therefore does not depend on the number of
-/// threads or on scheduling: 1 and N threads give bitwise identical losses and gradients.
+/// chunk adds its blocks' losses and gradients, in block order, into its own f64 buffer and
+/// the buffers are summed in chunk order. The result therefore does not depend on the number
+/// of threads or on scheduling: 1 and N threads give bitwise identical losses and gradients,
+/// in either [`Precision`] (f64 unless [`Evaluator::with_precision`] says otherwise).
 /// All buffers live in the evaluator and are reused: after the first call no call allocates
 /// (unless more threads join).
 #[derive(Debug)]
 pub struct Evaluator {
+    plan: Plan,
+    chunk_losses: Vec<f64>,
+    pass: Pass,
+}
+
+/// The network, the points and how they are cut into blocks and chunks.
+#[derive(Debug)]
+struct Plan {
     mlp: Mlp,
     sets: Vec<PointSet>,
     extra: usize,
@@ -36,12 +79,32 @@ pub struct Evaluator {
     /// Consecutive runs of blocks.
     chunks: Vec<Range<usize>>,
     dims: Dims,
-    weights: Weights,
-    layout: GradLayout,
-    /// One gradient buffer (in `layout`) per chunk, then one for their sum.
+}
+
+/// The buffers of the pass in its precision.
+#[derive(Debug)]
+enum Pass {
+    F64(Buffers<f64>),
+    F32(Buffers<f32>),
+}
+
+impl Pass {
+    fn new(precision: Precision, plan: &Plan) -> Pass {
+        match precision {
+            Precision::F64 => Pass::F64(Buffers::new(plan)),
+            Precision::F32 => Pass::F32(Buffers::new(plan)),
+        }
+    }
+}
+
+/// Weight panels, gradient buffers and scratch of a pass in scalar type T.
+#[derive(Debug)]
+struct Buffers<T> {
+    weights: Weights<T>,
+    layout: GradLayout<T>,
+    /// One f64 gradient buffer (in `layout`) per chunk, then one for their sum.
     chunk_grads: Vec<f64>,
-    chunk_losses: Vec<f64>,
-    pool: Mutex<Vec<Scratch>>,
+    pool: Mutex<Vec<Scratch<T>>>,
 }
 
 impl Evaluator {
@@ -77,7 +140,7 @@ impl Evaluator {
                 _ => {}
             }
         }
-        let mut evaluator = Evaluator {
+        let mut plan = Plan {
             mlp: mlp.clone(),
             sets,
             extra,
@@ -88,22 +151,90 @@ impl Evaluator {
                 block: 0,
                 columns: 0,
             },
-            weights: Weights::new(mlp),
-            layout: GradLayout::new(mlp, extra),
-            chunk_grads: Vec::new(),
-            chunk_losses: Vec::new(),
-            pool: Mutex::new(Vec::new()),
         };
-        evaluator.cut(DEFAULT_BLOCK_SIZE);
-        Ok(evaluator)
+        plan.cut(DEFAULT_BLOCK_SIZE);
+        Ok(Evaluator {
+            chunk_losses: vec![0.0; plan.chunks.len()],
+            pass: Pass::new(Precision::F64, &plan),
+            plan,
+        })
     }
 
     /// The same evaluator with blocks of at most `size` (≥ 1) points.
     pub fn with_block_size(mut self, size: usize) -> Evaluator {
-        self.cut(size.max(1));
+        self.plan.cut(size.max(1));
+        self.chunk_losses = vec![0.0; self.plan.chunks.len()];
+        self.pass = Pass::new(self.precision(), &self.plan);
         self
     }
 
+    /// The same evaluator with the network pass in `precision`.
+    pub fn with_precision(mut self, precision: Precision) -> Evaluator {
+        self.pass = Pass::new(precision, &self.plan);
+        self
+    }
+
+    /// The precision of the network pass.
+    pub fn precision(&self) -> Precision {
+        match self.pass {
+            Pass::F64(_) => Precision::F64,
+            Pass::F32(_) => Precision::F32,
+        }
+    }
+
+    /// Length of the parameter vector: network parameters, then the extra ones.
+    pub fn n_params(&self) -> usize {
+        self.plan.mlp.n_params() + self.plan.extra
+    }
+
+    /// The point sets.
+    pub fn sets(&self) -> &[PointSet] {
+        &self.plan.sets
+    }
+
+    /// The loss L = Σ over blocks of `loss(jets, djets, dextra)`, and its gradient with respect
+    /// to `params` (network parameters then extra ones) written to `grad`.
+    ///
+    /// For each block, `loss` returns the block's share of L, writes ∂L/∂(output jets) into
+    /// `djets` (zero on entry) and adds ∂L/∂(extra parameters) into `dextra` (zero on entry);
+    /// `jets.extra` holds the extra parameters. One hand-written reverse pass per block turns
+    /// ∂L/∂(jets) into ∂L/∂(network parameters).
+    pub fn loss_and_gradient<L>(
+        &mut self,
+        params: &[f64],
+        loss: &L,
+        grad: &mut [f64],
+    ) -> Result<f64, Error>
+    where
+        L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64 + Sync,
+    {
+        let np = self.n_params();
+        check_len("parameter vector", params.len(), np)?;
+        check_len("gradient vector", grad.len(), np)?;
+        let (plan, losses) = (&self.plan, &mut self.chunk_losses);
+        match &mut self.pass {
+            Pass::F64(b) => b.loss_and_gradient(plan, params, loss, losses, grad),
+            Pass::F32(b) => b.loss_and_gradient(plan, params, loss, losses, grad),
+        }
+        Ok(self.chunk_losses.iter().sum())
+    }
+
+    /// The output jets of set `set` for network parameters `net`: for each point, each stream
+    /// of the set's [`crate::JetSpec`], each output (points × streams × outputs, row-major).
+    pub fn jets(&mut self, net: &[f64], set: usize) -> Result<Vec<f64>, Error> {
+        check_len(
+            "network parameter vector",
+            net.len(),
+            self.plan.mlp.n_params(),
+        )?;
+        Ok(match &mut self.pass {
+            Pass::F64(b) => b.jets(&self.plan, net, set),
+            Pass::F32(b) => b.jets(&self.plan, net, set),
+        })
+    }
+}
+
+impl Plan {
     fn cut(&mut self, size: usize) {
         let d = self.mlp.architecture().inputs();
         self.blocks.clear();
@@ -131,63 +262,48 @@ impl Evaluator {
         if chunk_start < self.blocks.len() || self.chunks.is_empty() {
             self.chunks.push(chunk_start..self.blocks.len());
         }
-        self.chunk_grads = vec![0.0; (self.chunks.len() + 1) * self.layout.len];
-        self.chunk_losses = vec![0.0; self.chunks.len()];
-        self.pool_mut().clear();
+    }
+}
+
+impl<T: Real> Buffers<T> {
+    fn new(plan: &Plan) -> Buffers<T> {
+        let layout = GradLayout::new(&plan.mlp, plan.extra);
+        Buffers {
+            weights: Weights::new(&plan.mlp),
+            chunk_grads: vec![0.0; (plan.chunks.len() + 1) * layout.len],
+            layout,
+            pool: Mutex::new(Vec::new()),
+        }
     }
 
-    fn pool_mut(&mut self) -> &mut Vec<Scratch> {
-        self.pool.get_mut().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Length of the parameter vector: network parameters, then the extra ones.
-    pub fn n_params(&self) -> usize {
-        self.mlp.n_params() + self.extra
-    }
-
-    /// The point sets.
-    pub fn sets(&self) -> &[PointSet] {
-        &self.sets
-    }
-
-    /// The loss L = Σ over blocks of `loss(jets, djets, dextra)`, and its gradient with respect
-    /// to `params` (network parameters then extra ones) written to `grad`.
-    ///
-    /// For each block, `loss` returns the block's share of L, writes ∂L/∂(output jets) into
-    /// `djets` (zero on entry) and adds ∂L/∂(extra parameters) into `dextra` (zero on entry);
-    /// `jets.extra` holds the extra parameters. One hand-written reverse pass per block turns
-    /// ∂L/∂(jets) into ∂L/∂(network parameters).
-    pub fn loss_and_gradient<L>(
+    /// [`Evaluator::loss_and_gradient`] with the chunks' losses in `losses`.
+    fn loss_and_gradient<L>(
         &mut self,
+        plan: &Plan,
         params: &[f64],
         loss: &L,
+        losses: &mut [f64],
         grad: &mut [f64],
-    ) -> Result<f64, Error>
-    where
+    ) where
         L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64 + Sync,
     {
-        let np = self.n_params();
-        check_len("parameter vector", params.len(), np)?;
-        check_len("gradient vector", grad.len(), np)?;
-        let n_net = self.mlp.n_params();
-        let (net, extra) = params.split_at(n_net);
-        self.weights.fill(&self.mlp, net);
+        let (net, extra) = params.split_at(plan.mlp.n_params());
+        self.weights.fill(&plan.mlp, net);
         let glen = self.layout.len;
-        let (chunk_grads, total) = self.chunk_grads.split_at_mut(self.chunks.len() * glen);
-        let (mlp, sets, pool, dims) = (&self.mlp, &self.sets, &self.pool, self.dims);
-        let (isa, blocks, weights, layout) = (self.isa, &self.blocks, &self.weights, &self.layout);
-        self.chunks
+        let (chunk_grads, total) = self.chunk_grads.split_at_mut(plan.chunks.len() * glen);
+        let (weights, layout, pool) = (&self.weights, &self.layout, &self.pool);
+        plan.chunks
             .par_iter()
             .zip(chunk_grads.par_chunks_mut(glen))
-            .zip(self.chunk_losses.par_iter_mut())
+            .zip(losses.par_iter_mut())
             .with_max_len(1)
             .for_each(|((chunk, g), l)| {
-                let mut s = take(pool).unwrap_or_else(|| Scratch::new(mlp, dims, extra.len()));
+                let mut s =
+                    take(pool).unwrap_or_else(|| Scratch::new(&plan.mlp, plan.dims, extra.len()));
                 let work = Chunk {
-                    mlp,
-                    sets,
-                    blocks: &blocks[chunk.clone()],
-                    net,
+                    mlp: &plan.mlp,
+                    sets: &plan.sets,
+                    blocks: &plan.blocks[chunk.clone()],
                     extra,
                     weights,
                     layout,
@@ -195,64 +311,67 @@ impl Evaluator {
                     scratch: &mut s,
                     grad: g,
                 };
-                *l = dispatch(isa, work);
+                *l = dispatch(plan.isa, work);
                 pool.lock().unwrap_or_else(PoisonError::into_inner).push(s);
             });
         total.fill(0.0);
         for g in chunk_grads.chunks_exact(glen) {
             total.iter_mut().zip(g).for_each(|(a, b)| *a += b);
         }
-        self.layout.unpad(&self.mlp, total, grad);
-        Ok(self.chunk_losses.iter().sum())
+        self.layout.unpad(&plan.mlp, total, grad);
     }
 
-    /// The output jets of set `set` for network parameters `net`: for each point, each stream
-    /// of the set's [`crate::JetSpec`], each output (points × streams × outputs, row-major).
-    pub fn jets(&mut self, net: &[f64], set: usize) -> Result<Vec<f64>, Error> {
-        check_len("network parameter vector", net.len(), self.mlp.n_params())?;
-        self.weights.fill(&self.mlp, net);
-        let (mlp, sets, dims) = (&self.mlp, &self.sets, self.dims);
-        let mut s = take(&self.pool).unwrap_or_else(|| Scratch::new(mlp, dims, self.extra));
+    /// [`Evaluator::jets`].
+    fn jets(&mut self, plan: &Plan, net: &[f64], set: usize) -> Vec<f64> {
+        self.weights.fill(&plan.mlp, net);
+        let mut s =
+            take(&self.pool).unwrap_or_else(|| Scratch::new(&plan.mlp, plan.dims, plan.extra));
         let work = SetJets {
-            mlp,
-            set: &sets[set],
-            blocks: self.blocks.iter().filter(|b| b.set == set),
-            net,
+            mlp: &plan.mlp,
+            set: &plan.sets[set],
+            blocks: plan.blocks.iter().filter(|b| b.set == set),
             weights: &self.weights,
             scratch: &mut s,
         };
-        let out = dispatch(self.isa, work);
-        self.pool_mut().push(s);
-        Ok(out)
+        let out = dispatch(plan.isa, work);
+        self.pool
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(s);
+        out
     }
 }
 
 /// The output jets of one set, block after block.
-struct SetJets<'a, I> {
+struct SetJets<'a, T, I> {
     mlp: &'a Mlp,
     set: &'a PointSet,
     blocks: I,
-    net: &'a [f64],
-    weights: &'a Weights,
-    scratch: &'a mut Scratch,
+    weights: &'a Weights<T>,
+    scratch: &'a mut Scratch<T>,
 }
 
-impl<'a, I: Iterator<Item = &'a Block>> Kernel for SetJets<'a, I> {
+impl<'a, T: Real, I: Iterator<Item = &'a Block>> Kernel for SetJets<'a, T, I> {
+    type Real = T;
     type Output = Vec<f64>;
 
     #[inline(always)]
-    fn run<V: Simd>(self) -> Vec<f64> {
+    fn run<V: Simd<T>>(self) -> Vec<f64> {
         let (mlp, set, s) = (self.mlp, self.set, self.scratch);
         let outputs = mlp.architecture().outputs;
         let ns = set.spec.streams();
         let mut out =
             Vec::with_capacity(set.points.len() / mlp.architecture().inputs() * ns * outputs);
         for &blk in self.blocks {
-            forward::<V>(mlp, self.net, self.weights, set, blk, s);
+            forward::<T, V>(mlp, self.weights, set, blk, s);
             for p in 0..blk.len {
                 for st in 0..ns {
                     let col = st * blk.len + p;
-                    out.extend_from_slice(&s.out[col * outputs..(col + 1) * outputs]);
+                    out.extend(
+                        s.out[col * outputs..(col + 1) * outputs]
+                            .iter()
+                            .map(|v| v.to_f64()),
+                    );
                 }
             }
         }
@@ -261,72 +380,82 @@ impl<'a, I: Iterator<Item = &'a Block>> Kernel for SetJets<'a, I> {
 }
 
 /// One chunk's share of a loss-and-gradient evaluation.
-struct Chunk<'a, L> {
+struct Chunk<'a, T, L> {
     mlp: &'a Mlp,
     sets: &'a [PointSet],
     blocks: &'a [Block],
-    net: &'a [f64],
     extra: &'a [f64],
-    weights: &'a Weights,
-    layout: &'a GradLayout,
+    weights: &'a Weights<T>,
+    layout: &'a GradLayout<T>,
     loss: &'a L,
-    scratch: &'a mut Scratch,
+    scratch: &'a mut Scratch<T>,
     /// The chunk's gradient buffer (in `layout`).
     grad: &'a mut [f64],
 }
 
-impl<L> Kernel for Chunk<'_, L>
+impl<T: Real, L> Kernel for Chunk<'_, T, L>
 where
     L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64,
 {
+    type Real = T;
     type Output = f64;
 
     /// The chunk's loss; its gradient into `grad`.
     #[inline(always)]
-    fn run<V: Simd>(self) -> f64 {
+    fn run<V: Simd<T>>(self) -> f64 {
         let (mlp, s, g) = (self.mlp, self.scratch, self.grad);
         let (inputs, outputs) = (mlp.architecture().inputs(), mlp.architecture().outputs);
         g.fill(0.0);
         let mut total = 0.0;
         for &blk in self.blocks {
             let set = &self.sets[blk.set];
-            forward::<V>(mlp, self.net, self.weights, set, blk, s);
+            forward::<T, V>(mlp, self.weights, set, blk, s);
             let c = blk.len * set.spec.streams() * outputs;
-            s.dout[..c].fill(0.0);
+            s.jets[..c]
+                .iter_mut()
+                .zip(&s.out[..c])
+                .for_each(|(j, o)| *j = o.to_f64());
+            s.djets[..c].fill(0.0);
             s.dextra.fill(0.0);
             let jets = Jets {
                 set: blk.set,
                 start: blk.start,
                 extra: self.extra,
                 points: &set.points[blk.start * inputs..(blk.start + blk.len) * inputs],
-                data: &s.out[..c],
+                data: &s.jets[..c],
                 spec: &set.spec,
                 inputs,
                 outputs,
             };
             let mut djets = JetGrads {
-                data: &mut s.dout[..c],
+                data: &mut s.djets[..c],
                 spec: &set.spec,
                 len: blk.len,
                 outputs,
             };
             total += (self.loss)(&jets, &mut djets, &mut s.dextra);
             // A block the loss ignores (a term weighted 0) adds nothing: skip its reverse pass.
-            if s.dout[..c].iter().all(|&d| d == 0.0) && s.dextra.iter().all(|&d| d == 0.0) {
+            if s.djets[..c].iter().all(|&d| d == 0.0) && s.dextra.iter().all(|&d| d == 0.0) {
                 continue;
             }
-            self.layout
-                .extra(g)
+            s.dout[..c]
                 .iter_mut()
-                .zip(&s.dextra)
-                .for_each(|(a, b)| *a += b);
-            backward::<V>(mlp, self.weights, self.layout, set, blk, s, g);
+                .zip(&s.djets[..c])
+                .for_each(|(d, &j)| *d = T::from_f64(j));
+            let (network, extra) = self.layout.split(g);
+            extra.iter_mut().zip(&s.dextra).for_each(|(a, b)| *a += b);
+            // No closure here: it would be compiled outside the instruction set of `run`.
+            let mut block = std::mem::take(&mut s.grad);
+            let gb = T::block_gradient(network, &mut block);
+            backward::<T, V>(mlp, self.weights, self.layout, set, blk, s, gb);
+            T::add_block_gradient(network, &block);
+            s.grad = block;
         }
         total
     }
 }
 
-fn take(pool: &Mutex<Vec<Scratch>>) -> Option<Scratch> {
+fn take<T>(pool: &Mutex<Vec<T>>) -> Option<T> {
     pool.lock().unwrap_or_else(PoisonError::into_inner).pop()
 }
 
@@ -349,7 +478,7 @@ mod tests {
 
     /// Loss and gradient of Σ (all jets)² on a network with widths that are not multiples of
     /// the padding, Fourier features and the hard initial condition, built for `isa`.
-    fn evaluate(isa: Isa, act: Activation) -> (f64, Vec<f64>) {
+    fn evaluate(isa: Isa, act: Activation, precision: Precision) -> (f64, Vec<f64>) {
         let arch = Architecture::new(vec![[0.0, 1.0], [-1.0, 2.0], [0.0, 3.0]], vec![11, 5], 2)
             .activation(act)
             .fourier(5, 0.7)
@@ -366,8 +495,11 @@ mod tests {
                 PointSet::new(points, spec).with_initial(u0)
             })
             .collect();
-        let mut ev = Evaluator::new(&mlp, sets, 1).unwrap().with_block_size(10);
-        ev.isa = isa;
+        let mut ev = Evaluator::new(&mlp, sets, 1)
+            .unwrap()
+            .with_block_size(10)
+            .with_precision(precision);
+        ev.plan.isa = isa;
         let mut params = mlp.params().to_vec();
         params.push(0.5);
         let mut grad = vec![0.0; params.len()];
@@ -391,23 +523,30 @@ mod tests {
 
     #[test]
     fn every_instruction_set_gives_the_same_loss_and_gradient() {
-        for act in Activation::ALL {
-            let (value, grad) = evaluate(Isa::detect(), act);
-            let (pv, pg) = evaluate(Isa::Portable, act);
-            // The portable build rounds a·b + c twice where the others fuse it: a few ulp
-            // per operation, through a few dozen operations.
-            let scale = grad.iter().fold(value.abs(), |m, g| m.max(g.abs()));
-            assert!(
-                (value - pv).abs() <= 1e-12 * scale,
-                "{act:?}: {value} vs {pv}"
-            );
-            for (a, b) in grad.iter().zip(&pg) {
-                assert!((a - b).abs() <= 1e-12 * scale, "{act:?}: {a} vs {b}");
-            }
-            #[cfg(target_arch = "x86_64")]
-            if Isa::detect() == Isa::Avx512 {
-                // The same operations in the same order with AVX2: identical bits.
-                assert_eq!(evaluate(Isa::Avx2, act), (value, grad), "{act:?}");
+        // The portable build rounds a·b + c twice where the others fuse it: a few ulp per
+        // operation, through a few dozen operations (1e-12 in f64, as many ulp in f32).
+        let f32_tolerance = 1e-12 * f64::from(f32::EPSILON) / f64::EPSILON;
+        for (precision, tolerance) in [(Precision::F64, 1e-12), (Precision::F32, f32_tolerance)] {
+            for act in Activation::ALL {
+                let (value, grad) = evaluate(Isa::detect(), act, precision);
+                let (pv, pg) = evaluate(Isa::Portable, act, precision);
+                let scale = grad.iter().fold(value.abs(), |m, g| m.max(g.abs()));
+                assert!(
+                    (value - pv).abs() <= tolerance * scale,
+                    "{act:?} {precision:?}: {value} vs {pv}"
+                );
+                for (a, b) in grad.iter().zip(&pg) {
+                    assert!(
+                        (a - b).abs() <= tolerance * scale,
+                        "{act:?} {precision:?}: {a} vs {b}"
+                    );
+                }
+                #[cfg(target_arch = "x86_64")]
+                if Isa::detect() == Isa::Avx512 {
+                    // The same operations in the same order with AVX2: identical bits.
+                    let avx2 = evaluate(Isa::Avx2, act, precision);
+                    assert_eq!(avx2, (value, grad), "{act:?} {precision:?}");
+                }
             }
         }
     }

@@ -5,7 +5,8 @@
 //! An [`Mlp`] is built from an [`Architecture`]; an [`Evaluator`] holds the [`PointSet`]s
 //! (each with the [`JetSpec`] of derivatives it needs: u, u_t, ∇u, diagonal ∇²u) and computes
 //! any loss of those jets and its gradient with respect to the network's parameters and extra
-//! physical parameters in one flat vector, which [`Adam`] or [`Lbfgs`] then optimise.
+//! physical parameters in one flat vector, which [`Adam`] or [`Lbfgs`] then optimise. The pass
+//! runs in f64, or in f32 ([`Precision`]) with the parameters, loss and gradient still in f64.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod activation;
@@ -16,12 +17,13 @@ mod gemm;
 mod mlp;
 mod pass;
 mod points;
+mod real;
 mod weights;
 
 pub use activation::{Activation, tanh};
 pub use adam::{Adam, Schedule};
 pub use error::Error;
-pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator};
+pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator, Precision};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
 pub use piml_optim::{Lbfgs, LbfgsResult, Transform};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};

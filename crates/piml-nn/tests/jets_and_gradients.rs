@@ -4,45 +4,8 @@
 
 mod common;
 
-use piml_nn::{Activation, Architecture, Evaluator, JetSpec, Mlp};
-
-/// Every combination the tests cover: activation, number of inputs, Fourier, transform.
-fn architectures() -> Vec<Architecture> {
-    let mut out = Vec::new();
-    for act in Activation::ALL {
-        for d in 1..=3 {
-            for fourier in [false, true] {
-                for hard_ic in [false, true] {
-                    let spans = (0..d)
-                        .map(|i| [-0.5 * i as f64, 1.0 + 2.0 * i as f64])
-                        .collect();
-                    let mut arch = Architecture::new(spans, vec![7, 5], 2).activation(act);
-                    if fourier {
-                        arch = arch.fourier(3, 0.8);
-                    }
-                    if hard_ic {
-                        arch = arch.initial_condition(d - 1);
-                    }
-                    out.push(arch);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Sets with all first and second derivatives, the value only, and one first derivative.
-fn evaluator(mlp: &Mlp) -> Evaluator {
-    let arch = mlp.architecture();
-    let d = arch.inputs();
-    let all: Vec<usize> = (0..d).rev().collect();
-    let sets = vec![
-        common::point_set(arch, 9, 0.3, JetSpec::new(&all, &all).unwrap()),
-        common::point_set(arch, 5, 7.1, JetSpec::value()),
-        common::point_set(arch, 6, 3.7, JetSpec::new(&[d - 1], &[]).unwrap()),
-    ];
-    Evaluator::new(mlp, sets, 2).unwrap().with_block_size(4)
-}
+use common::{architectures, evaluator};
+use piml_nn::{Activation, Architecture, Mlp};
 
 #[test]
 fn jets_match_dual_numbers() {
