@@ -56,6 +56,7 @@ bench: build
 	bash bench/fit-pinn.sh
 	bash bench/operator.sh
 	bash bench/identifiability.sh
+	bash bench/demo.sh
 	$(MAKE) bench-fit
 
 bench-fit: build

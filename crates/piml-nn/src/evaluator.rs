@@ -17,6 +17,14 @@ pub const DEFAULT_BLOCK_SIZE: usize = 16;
 /// of parallel work, with its own gradient buffer.
 const CHUNK_COLUMNS: usize = 512;
 
+/// A loss of one block's output jets: returns the block's share of the loss, writes ∂L/∂(jets)
+/// into its second argument and adds ∂L/∂(extra parameters) into its third (see
+/// [`Evaluator::loss_and_gradient`]). Taken as a trait object so that the pass, generic over
+/// precision and instruction set, is compiled once here rather than once per caller's closure
+/// (each copy was minutes of optimised compiling per test binary); one dynamic call per block
+/// is nothing beside the block's pass.
+pub type BlockLoss<'a> = dyn Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64 + Sync + 'a;
+
 /// The scalar type the network pass runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Precision {
@@ -199,15 +207,12 @@ impl Evaluator {
     /// `djets` (zero on entry) and adds ∂L/∂(extra parameters) into `dextra` (zero on entry);
     /// `jets.extra` holds the extra parameters. One hand-written reverse pass per block turns
     /// ∂L/∂(jets) into ∂L/∂(network parameters).
-    pub fn loss_and_gradient<L>(
+    pub fn loss_and_gradient(
         &mut self,
         params: &[f64],
-        loss: &L,
+        loss: &BlockLoss<'_>,
         grad: &mut [f64],
-    ) -> Result<f64, Error>
-    where
-        L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64 + Sync,
-    {
+    ) -> Result<f64, Error> {
         let np = self.n_params();
         check_len("parameter vector", params.len(), np)?;
         check_len("gradient vector", grad.len(), np)?;
@@ -277,16 +282,14 @@ impl<T: Real> Buffers<T> {
     }
 
     /// [`Evaluator::loss_and_gradient`] with the chunks' losses in `losses`.
-    fn loss_and_gradient<L>(
+    fn loss_and_gradient(
         &mut self,
         plan: &Plan,
         params: &[f64],
-        loss: &L,
+        loss: &BlockLoss<'_>,
         losses: &mut [f64],
         grad: &mut [f64],
-    ) where
-        L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64 + Sync,
-    {
+    ) {
         let (net, extra) = params.split_at(plan.mlp.n_params());
         self.weights.fill(&plan.mlp, net);
         let glen = self.layout.len;
@@ -380,23 +383,20 @@ impl<'a, T: Real, I: Iterator<Item = &'a Block>> Kernel for SetJets<'a, T, I> {
 }
 
 /// One chunk's share of a loss-and-gradient evaluation.
-struct Chunk<'a, T, L> {
+struct Chunk<'a, T> {
     mlp: &'a Mlp,
     sets: &'a [PointSet],
     blocks: &'a [Block],
     extra: &'a [f64],
     weights: &'a Weights<T>,
     layout: &'a GradLayout<T>,
-    loss: &'a L,
+    loss: &'a BlockLoss<'a>,
     scratch: &'a mut Scratch<T>,
     /// The chunk's gradient buffer (in `layout`).
     grad: &'a mut [f64],
 }
 
-impl<T: Real, L> Kernel for Chunk<'_, T, L>
-where
-    L: Fn(&Jets<'_>, &mut JetGrads<'_>, &mut [f64]) -> f64,
-{
+impl<T: Real> Kernel for Chunk<'_, T> {
     type Real = T;
     type Output = f64;
 

@@ -23,7 +23,7 @@ mod weights;
 pub use activation::{Activation, tanh};
 pub use adam::{Adam, Schedule};
 pub use error::Error;
-pub use evaluator::{DEFAULT_BLOCK_SIZE, Evaluator, Precision};
+pub use evaluator::{BlockLoss, DEFAULT_BLOCK_SIZE, Evaluator, Precision};
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
 pub use piml_optim::{Lbfgs, LbfgsResult, Transform};
 pub use points::{JetGrads, JetSpec, Jets, PointSet};
