@@ -153,9 +153,6 @@ pub struct Tape<T = f64> {
     /// Every layer's mixing matrices: per mode, the 2·width square real form of the complex
     /// weights, column-major.
     mix: Vec<Vec<T>>,
-    /// The first GELU's output and the second's slope, when GELU is applied twice.
-    once: Vec<T>,
-    twice: Vec<T>,
     /// Projection pre-activation's GELU′ and the activation (projection channels).
     q: Vec<T>,
     g: Vec<T>,
@@ -423,27 +420,15 @@ impl<T: Real> Fno<T> {
             }
             let next = &mut after[0];
             if layer + 1 < c.layers {
-                // The pre-activation is not needed again: keep GELU′ in its place (buffers
-                // swapped, not reallocated).
-                std::mem::swap(z, &mut tape.once);
-                activate(&tape.once, next, z);
-                if c.gelu_twice {
-                    // σ(σ(v)) has the slope σ′(σ(v))·σ′(v).
-                    std::mem::swap(next, &mut tape.once);
-                    activate(&tape.once, next, &mut tape.twice);
-                    z.iter_mut()
-                        .zip(&tape.twice)
-                        .for_each(|(d, &s)| *d = *d * s);
-                }
+                // The pre-activation is not needed again: GELU′ takes its place.
+                activate(z, next, c.gelu_twice);
             } else {
                 next.clear();
                 next.extend_from_slice(z);
             }
         }
-        let mut pre = std::mem::take(&mut tape.output);
-        linear(&mut pre, &tape.h[c.layers], p, l.proj1, rows);
-        activate(&pre, &mut tape.g, &mut tape.q);
-        tape.output = pre;
+        linear(&mut tape.q, &tape.h[c.layers], p, l.proj1, rows);
+        activate(&mut tape.q, &mut tape.g, false);
         linear(&mut tape.output, &tape.g, p, l.proj2, rows);
     }
 
@@ -549,10 +534,10 @@ impl<T: Real> Fno<T> {
 
 /// out (n × n_out) = input (n × n_in) · Wᵀ + b.
 fn linear<T: Real>(out: &mut Vec<T>, input: &[T], p: &[T], l: Linear, n: usize) {
-    // Every element is overwritten by its bias: a reused buffer needs no clearing.
-    out.resize(n * l.n_out, T::zero());
-    for (o, column) in out.chunks_exact_mut(n).enumerate() {
-        column.fill(p[l.bias + o]);
+    // Every element is written once, with its bias: a reused buffer needs no clearing.
+    out.clear();
+    for &b in &p[l.bias..l.end()] {
+        out.extend(std::iter::repeat_n(b, n));
     }
     // W row-major (n_out × n_in) is Wᵀ column-major (n_in × n_out).
     gemm(

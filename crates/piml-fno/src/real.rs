@@ -4,8 +4,6 @@
 
 #![allow(unsafe_code)]
 
-use std::sync::OnceLock;
-
 use realfft::FftNum;
 use realfft::num_traits::{Float, FromPrimitive};
 
@@ -13,8 +11,14 @@ use realfft::num_traits::{Float, FromPrimitive};
 pub trait Real:
     FftNum + Float + FromPrimitive + Default + std::iter::Sum + std::ops::AddAssign
 {
-    /// The GELU table of [`crate::gelu`] in this type.
-    fn gelu_table() -> &'static [[Self; 4]];
+    /// What [`Real::normal_cdf`] reads: f64's table (fetched once per loop, so that the
+    /// loop vectorises), nothing for f32.
+    type CdfTable: Copy;
+    fn cdf_table() -> Self::CdfTable;
+
+    /// The normal CDF Φ (or its interpolant) and its derivative φ at `self`, as
+    /// [`crate::gelu`] computes them in this type.
+    fn normal_cdf(self, table: Self::CdfTable) -> (Self, Self);
 
     /// `x` rounded to this type.
     fn of(x: f64) -> Self;
@@ -43,91 +47,73 @@ pub trait Real:
     );
 }
 
-impl Real for f64 {
-    fn gelu_table() -> &'static [[f64; 4]] {
-        static TABLE: OnceLock<Vec<[f64; 4]>> = OnceLock::new();
-        TABLE.get_or_init(crate::gelu::table)
-    }
+/// [`Real`] for f64 and f32, written once: the GELU's CDF and the matrixmultiply entry point
+/// are what differs.
+macro_rules! real {
+    ($t:ty, $table:ty, $cdf_table:expr, $normal_cdf:expr, $gemm:path) => {
+        impl Real for $t {
+            type CdfTable = $table;
 
-    fn of(x: f64) -> f64 {
-        x
-    }
+            #[inline(always)]
+            fn cdf_table() -> $table {
+                $cdf_table()
+            }
 
-    fn index(self) -> usize {
-        let v = if (0.0..2_147_483_648.0).contains(&self) {
-            self
-        } else {
-            0.0
-        };
-        // SAFETY: v is finite and fits i32.
-        unsafe { v.to_int_unchecked::<i32>() as usize }
-    }
+            #[inline(always)]
+            fn normal_cdf(self, table: $table) -> ($t, $t) {
+                $normal_cdf(table, self)
+            }
 
-    fn wide(self) -> f64 {
-        self
-    }
+            fn of(x: f64) -> $t {
+                x as $t
+            }
 
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: (*const f64, isize, isize),
-        b: (*const f64, isize, isize),
-        beta: f64,
-        c: (*mut f64, isize, isize),
-    ) {
-        // SAFETY: the caller's contract is dgemm's.
-        unsafe {
-            matrixmultiply::dgemm(
-                m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-            )
+            #[inline(always)]
+            fn index(self) -> usize {
+                let v = if (0.0..2_147_483_648.0).contains(&self) {
+                    self
+                } else {
+                    0.0
+                };
+                // SAFETY: v is finite and fits i32.
+                unsafe { v.to_int_unchecked::<i32>() as usize }
+            }
+
+            fn wide(self) -> f64 {
+                self as f64
+            }
+
+            unsafe fn gemm_raw(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: (*const $t, isize, isize),
+                b: (*const $t, isize, isize),
+                beta: $t,
+                c: (*mut $t, isize, isize),
+            ) {
+                // SAFETY: the caller's contract is that of matrixmultiply's gemm.
+                unsafe {
+                    $gemm(
+                        m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
+                    )
+                }
+            }
         }
-    }
+    };
 }
 
-impl Real for f32 {
-    fn gelu_table() -> &'static [[f32; 4]] {
-        static TABLE: OnceLock<Vec<[f32; 4]>> = OnceLock::new();
-        TABLE.get_or_init(|| {
-            f64::gelu_table()
-                .iter()
-                .map(|row| row.map(|v| v as f32))
-                .collect()
-        })
-    }
-
-    fn of(x: f64) -> f32 {
-        x as f32
-    }
-
-    fn index(self) -> usize {
-        let v = if (0.0..2_147_483_648.0).contains(&self) {
-            self
-        } else {
-            0.0
-        };
-        // SAFETY: v is finite and fits i32.
-        unsafe { v.to_int_unchecked::<i32>() as usize }
-    }
-
-    fn wide(self) -> f64 {
-        self as f64
-    }
-
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: (*const f32, isize, isize),
-        b: (*const f32, isize, isize),
-        beta: f32,
-        c: (*mut f32, isize, isize),
-    ) {
-        // SAFETY: the caller's contract is sgemm's.
-        unsafe {
-            matrixmultiply::sgemm(
-                m, k, n, 1.0, a.0, a.1, a.2, b.0, b.1, b.2, beta, c.0, c.1, c.2,
-            )
-        }
-    }
-}
+real!(
+    f64,
+    &'static [[f64; 4]],
+    crate::gelu::table,
+    crate::gelu::interpolated_cdf,
+    matrixmultiply::dgemm
+);
+real!(
+    f32,
+    (),
+    || (),
+    crate::gelu::fitted_cdf,
+    matrixmultiply::sgemm
+);
