@@ -9,6 +9,8 @@
 //! views in nalgebra 0.34.2, taking the backing slice's length as the vector's.)
 #![allow(unsafe_code)]
 
+use piml_nn::{Panel, Strided};
+
 use crate::real::Real;
 
 /// A strided read-only matrix: element (i, j) is `data[i·rs + j·cs]`.
@@ -53,6 +55,11 @@ impl<'a, T> MatRef<'a, T> {
 }
 
 /// c ← a·b + β·c, with c column-major at the start of `c` (not read when β = 0).
+///
+/// When `a` is a column-major matrix whose rows are a multiple of [`Real::PANEL_ROWS`] and β
+/// is 0 or 1 (the pointwise maps of a batch: thousands of rows, a few dozen columns), piml-nn's
+/// register-blocked kernel reads the operands in place; matrixmultiply would copy `a` into
+/// packed panels on every call (a tenth of an epoch).
 pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions");
@@ -62,6 +69,27 @@ pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, bet
     );
     let c = &mut c[..m * n];
     if m == 0 || n == 0 {
+        return;
+    }
+    let column_major = a.rs == 1 && a.cs == m;
+    if column_major && m.is_multiple_of(T::PANEL_ROWS) && (beta == T::zero() || beta == T::one()) {
+        T::panel_product(
+            c,
+            m,
+            m,
+            n,
+            Panel {
+                data: a.data,
+                ld: a.cs,
+            },
+            Strided {
+                data: b.data,
+                rk: b.rs,
+                rn: b.cs,
+            },
+            k,
+            beta == T::one(),
+        );
         return;
     }
     let stride = |s: usize| isize::try_from(s).expect("stride fits isize");

@@ -4,6 +4,7 @@
 
 #![allow(unsafe_code)]
 
+use piml_nn::{Panel, Strided};
 use realfft::FftNum;
 use realfft::num_traits::{Float, FromPrimitive};
 
@@ -30,6 +31,23 @@ pub trait Real:
     /// The value in f64.
     fn wide(self) -> f64;
 
+    /// Rows of [`Real::panel_product`]'s panels are a multiple of this.
+    const PANEL_ROWS: usize;
+
+    /// piml-nn's unpacked product in this type: out = [out +] l·r (see
+    /// [`piml_nn::product_f64`]).
+    #[allow(clippy::too_many_arguments)]
+    fn panel_product(
+        out: &mut [Self],
+        ldo: usize,
+        rows: usize,
+        cols: usize,
+        l: Panel<'_, Self>,
+        r: Strided<'_, Self>,
+        inner: usize,
+        accumulate: bool,
+    );
+
     /// `matrixmultiply`'s C ← α·A·B + β·C in this type.
     ///
     /// # Safety
@@ -47,11 +65,27 @@ pub trait Real:
     );
 }
 
-/// [`Real`] for f64 and f32, written once: the GELU's CDF and the matrixmultiply entry point
-/// are what differs.
+/// [`Real`] for f64 and f32, written once: the GELU's CDF and the entry points of the matrix
+/// products are what differs.
 macro_rules! real {
-    ($t:ty, $table:ty, $cdf_table:expr, $normal_cdf:expr, $gemm:path) => {
+    ($t:ty, $table:ty, $cdf_table:expr, $normal_cdf:expr, $panel_rows:path, $product:path,
+     $gemm:path) => {
         impl Real for $t {
+            const PANEL_ROWS: usize = $panel_rows;
+
+            fn panel_product(
+                out: &mut [$t],
+                ldo: usize,
+                rows: usize,
+                cols: usize,
+                l: Panel<'_, $t>,
+                r: Strided<'_, $t>,
+                inner: usize,
+                accumulate: bool,
+            ) {
+                $product(out, ldo, rows, cols, l, r, inner, accumulate)
+            }
+
             type CdfTable = $table;
 
             #[inline(always)]
@@ -108,6 +142,8 @@ real!(
     &'static [[f64; 4]],
     crate::gelu::table,
     crate::gelu::interpolated_cdf,
+    piml_nn::PANEL_ROWS_F64,
+    piml_nn::product_f64,
     matrixmultiply::dgemm
 );
 real!(
@@ -115,5 +151,7 @@ real!(
     (),
     || (),
     crate::gelu::fitted_cdf,
+    piml_nn::PANEL_ROWS_F32,
+    piml_nn::product_f32,
     matrixmultiply::sgemm
 );

@@ -250,14 +250,14 @@ impl<T: Real> Simd<T> for Portable<T> {
 /// A column-major panel whose rows are padded to a multiple of [`Real::ROWS`]: element (i, j)
 /// is `data[i + j·ld]`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Panel<'a, T> {
+pub struct Panel<'a, T> {
     pub data: &'a [T],
     pub ld: usize,
 }
 
 /// A strided matrix: element (k, j) is `data[k·rk + j·rn]`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Strided<'a, T> {
+pub struct Strided<'a, T> {
     pub data: &'a [T],
     pub rk: usize,
     pub rn: usize,
@@ -321,6 +321,79 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
             j += n;
         }
         i += mv * V::LANES;
+    }
+}
+
+// `product` for other crates, one function per scalar type (the crate's `Real` stays private).
+macro_rules! public_product {
+    ($name:ident, $t:ty) => {
+        /// [`product`] on the widest instruction set of this CPU, for other crates' products
+        /// of the same kind (a tall column-major panel times a small strided matrix):
+        /// out(i, j) = [out(i, j) +] Σ_{k < inner} l(i, k)·r(k, j) for i < rows, a multiple of
+        /// [`PANEL_ROWS_F32`] or [`PANEL_ROWS_F64`]; out is column-major with leading
+        /// dimension `ldo`. Each element is summed over k in order, one FMA after another, so
+        /// that AVX-512 and AVX2 give identical bits.
+        #[allow(clippy::too_many_arguments)]
+        pub fn $name(
+            out: &mut [$t],
+            ldo: usize,
+            rows: usize,
+            cols: usize,
+            l: Panel<'_, $t>,
+            r: Strided<'_, $t>,
+            inner: usize,
+            accumulate: bool,
+        ) {
+            dispatch(
+                Isa::detect(),
+                Product {
+                    out,
+                    ldo,
+                    rows,
+                    cols,
+                    l,
+                    r,
+                    inner,
+                    accumulate,
+                },
+            )
+        }
+    };
+}
+public_product!(product_f32, f32);
+public_product!(product_f64, f64);
+
+/// Row counts of the panels of [`product_f32`] and [`product_f64`] are multiples of these.
+pub const PANEL_ROWS_F32: usize = <f32 as Real>::ROWS;
+pub const PANEL_ROWS_F64: usize = <f64 as Real>::ROWS;
+
+/// The arguments of [`product`], as a [`Kernel`].
+struct Product<'a, T> {
+    out: &'a mut [T],
+    ldo: usize,
+    rows: usize,
+    cols: usize,
+    l: Panel<'a, T>,
+    r: Strided<'a, T>,
+    inner: usize,
+    accumulate: bool,
+}
+
+impl<T: Real> Kernel for Product<'_, T> {
+    type Real = T;
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Simd<T>>(self) {
+        product::<T, V>(
+            self.out,
+            self.ldo,
+            self.rows,
+            self.cols,
+            self.l,
+            self.r,
+            self.inner,
+            self.accumulate,
+        );
     }
 }
 
