@@ -5,7 +5,6 @@
 use crate::gemm::{MatRef, gemm};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use realfft::num_complex::Complex;
 
 use crate::Error;
 use crate::gelu::activate;
@@ -158,9 +157,8 @@ pub struct Tape<T = f64> {
     g: Vec<T>,
     /// The output (out channels).
     output: Vec<T>,
-    /// Work buffers: one field's kept coefficients; mixed coefficients (or their gradient);
-    /// gradients by the coefficients, by the mixing matrices and by hidden fields.
-    spectrum: Vec<Complex<T>>,
+    /// Work buffers: mixed coefficients (or their gradient); gradients by the coefficients,
+    /// by the mixing matrices and by hidden fields.
     mixed: Vec<T>,
     g_coeffs: Vec<T>,
     g_mix: Vec<T>,
@@ -194,12 +192,6 @@ impl<T: Real> Tape<T> {
             .copied()
             .collect()
     }
-}
-
-/// Index of mode `k`'s real (`part` = 0) or imaginary part of channel `c` of sample `j`, in
-/// a batch of `b` samples of `w` channels.
-fn at(k: usize, part: usize, c: usize, j: usize, w: usize, b: usize) -> usize {
-    ((2 * k + part) * w + c) * b + j
 }
 
 impl Fno<f64> {
@@ -380,7 +372,6 @@ impl<T: Real> Fno<T> {
         tape.z.resize(c.layers, Vec::new());
         tape.coeffs.resize(c.layers, Vec::new());
         tape.mix.resize(c.layers, Vec::new());
-        tape.spectrum.resize(kept, Complex::default());
         tape.mixed.resize(kept * m * b, T::zero());
         linear(&mut tape.h[0], &tape.input, p, l.lift, rows);
         for (layer, &(start, skip)) in l.spectral.iter().enumerate() {
@@ -388,14 +379,7 @@ impl<T: Real> Fno<T> {
             let h = &before[layer];
             let coeffs = &mut tape.coeffs[layer];
             coeffs.resize(kept * m * b, T::zero());
-            for (field, values) in h.chunks_exact(n).enumerate() {
-                let (i, j) = (field / b, field % b);
-                t.forward(values, &mut tape.spectrum, s);
-                for (k, v) in tape.spectrum.iter().enumerate() {
-                    coeffs[at(k, 0, i, j, w, b)] = v.re;
-                    coeffs[at(k, 1, i, j, w, b)] = v.im;
-                }
-            }
+            t.forward_batch(h, coeffs, s);
             let mix = &mut tape.mix[layer];
             self.mixing(start, mix);
             for k in 0..kept {
@@ -408,16 +392,7 @@ impl<T: Real> Fno<T> {
             }
             let z = &mut tape.z[layer];
             linear(z, h, p, skip, rows);
-            for (field, values) in z.chunks_exact_mut(n).enumerate() {
-                let (o, j) = (field / b, field % b);
-                for (k, v) in tape.spectrum.iter_mut().enumerate() {
-                    *v = Complex::new(
-                        tape.mixed[at(k, 0, o, j, w, b)],
-                        tape.mixed[at(k, 1, o, j, w, b)],
-                    );
-                }
-                t.inverse(&tape.spectrum, values, s);
-            }
+            t.inverse_batch(&tape.mixed, z, s);
             let next = &mut after[0];
             if layer + 1 < c.layers {
                 // The pre-activation is not needed again: GELU′ takes its place.
@@ -475,14 +450,7 @@ impl<T: Real> Fno<T> {
             let h = &tape.h[layer];
             linear_back(grad, h, &dh, p, skip, rows, Some(&mut dh_prev));
             // Gradient by the mixed coefficients.
-            for (field, values) in dh.chunks_exact(n).enumerate() {
-                let (o, j) = (field / b, field % b);
-                t.inverse_adjoint(values, &mut tape.spectrum, s);
-                for (k, v) in tape.spectrum.iter().enumerate() {
-                    tape.mixed[at(k, 0, o, j, w, b)] = v.re;
-                    tape.mixed[at(k, 1, o, j, w, b)] = v.im;
-                }
-            }
+            t.inverse_adjoint_batch(&dh, &mut tape.mixed, s);
             // By the mixing matrices, M_kᵀ… = X_kᵀ·gY_k, and by the coefficients,
             // gX_k = gY_k·M_kᵀ.
             let (coeffs, mix) = (&tape.coeffs[layer], &tape.mix[layer]);
@@ -514,16 +482,7 @@ impl<T: Real> Fno<T> {
                     }
                 }
             }
-            for (field, values) in dh_prev.chunks_exact_mut(n).enumerate() {
-                let (i, j) = (field / b, field % b);
-                for (k, v) in tape.spectrum.iter_mut().enumerate() {
-                    *v = Complex::new(
-                        tape.g_coeffs[at(k, 0, i, j, w, b)],
-                        tape.g_coeffs[at(k, 1, i, j, w, b)],
-                    );
-                }
-                t.forward_adjoint(&tape.spectrum, values, s);
-            }
+            t.forward_adjoint_batch(&tape.g_coeffs, &mut dh_prev, s);
             std::mem::swap(&mut dh, &mut dh_prev);
         }
         linear_back(grad, &tape.input, &dh, p, l.lift, rows, None);
