@@ -48,6 +48,20 @@ pub trait Real:
         accumulate: bool,
     );
 
+    /// piml-nn's inner products of columns in this type: out = [out +] Aᵀ·B (see
+    /// [`piml_nn::dots_f64`]).
+    #[allow(clippy::too_many_arguments)]
+    fn dots(
+        out: &mut [Self],
+        ldo: usize,
+        rows: usize,
+        cols: usize,
+        a: (&[Self], usize),
+        b: (&[Self], usize),
+        inner: usize,
+        accumulate: bool,
+    );
+
     /// `matrixmultiply`'s C ← α·A·B + β·C in this type.
     ///
     /// # Safety
@@ -69,7 +83,7 @@ pub trait Real:
 /// products are what differs.
 macro_rules! real {
     ($t:ty, $table:ty, $cdf_table:expr, $normal_cdf:expr, $panel_rows:path, $product:path,
-     $gemm:path) => {
+     $dots:path, $gemm:path) => {
         impl Real for $t {
             const PANEL_ROWS: usize = $panel_rows;
 
@@ -84,6 +98,19 @@ macro_rules! real {
                 accumulate: bool,
             ) {
                 $product(out, ldo, rows, cols, l, r, inner, accumulate)
+            }
+
+            fn dots(
+                out: &mut [$t],
+                ldo: usize,
+                rows: usize,
+                cols: usize,
+                a: (&[$t], usize),
+                b: (&[$t], usize),
+                inner: usize,
+                accumulate: bool,
+            ) {
+                $dots(out, ldo, rows, cols, a, b, inner, accumulate)
             }
 
             type CdfTable = $table;
@@ -144,6 +171,7 @@ real!(
     crate::gelu::interpolated_cdf,
     piml_nn::PANEL_ROWS_F64,
     piml_nn::product_f64,
+    piml_nn::dots_f64,
     matrixmultiply::dgemm
 );
 real!(
@@ -153,5 +181,6 @@ real!(
     crate::gelu::fitted_cdf,
     piml_nn::PANEL_ROWS_F32,
     piml_nn::product_f32,
+    piml_nn::dots_f32,
     matrixmultiply::sgemm
 );
