@@ -325,104 +325,89 @@ impl<T: Real> Transforms<T> {
 impl<T: Real> Transforms<T> {
     /// [`Transforms::forward`] of every field of `h` into `out`.
     pub fn forward_batch(&self, h: &[T], out: &mut [T], s: &mut Scratch<T>) {
-        let (n, fields) = (self.points(), h.len() / self.points());
-        if let Some(dft) = &self.dft {
-            // out (fields × 2·m2) = H (fields × n)·F.
-            gemm(
-                out,
-                MatRef::col_major(h, n, fields).t(),
-                MatRef::col_major(&dft.forward, n, 2 * self.modes.m2),
-                T::zero(),
-            );
-            return;
-        }
-        for (field, values) in h.chunks_exact(n).enumerate() {
-            let mut kept = std::mem::take(&mut s.kept);
-            self.forward(values, &mut kept, s);
-            for (k, v) in kept.iter().enumerate() {
-                out[2 * k * fields + field] = v.re;
-                out[(2 * k + 1) * fields + field] = v.im;
-            }
-            s.kept = kept;
-        }
+        self.coefficients_of_fields(h, out, s, |d| &d.forward, Self::forward);
     }
 
     /// [`Transforms::inverse`] of every field's coefficients in `coeffs`, added into `out`.
     pub fn inverse_batch(&self, coeffs: &[T], out: &mut [T], s: &mut Scratch<T>) {
+        self.fields_of_coefficients(coeffs, out, s, |d| &d.inverse, Self::inverse);
+    }
+
+    /// [`Transforms::inverse_adjoint`] of every field of `g` into `out`.
+    pub fn inverse_adjoint_batch(&self, g: &[T], out: &mut [T], s: &mut Scratch<T>) {
+        self.coefficients_of_fields(g, out, s, |d| &d.inverse, Self::inverse_adjoint);
+    }
+
+    /// [`Transforms::forward_adjoint`] of every field's coefficient gradients in `g`, added
+    /// into `out`.
+    pub fn forward_adjoint_batch(&self, g: &[T], out: &mut [T], s: &mut Scratch<T>) {
+        self.fields_of_coefficients(g, out, s, |d| &d.forward, Self::forward_adjoint);
+    }
+
+    /// Fields to coefficients in the batch layout: in 1-D out (fields × 2·m2) = H (fields × n)
+    /// times the DFT matrix `matrix`, else `single` field by field.
+    fn coefficients_of_fields(
+        &self,
+        h: &[T],
+        out: &mut [T],
+        s: &mut Scratch<T>,
+        matrix: impl Fn(&Dft<T>) -> &[T],
+        single: impl Fn(&Self, &[T], &mut [Complex<T>], &mut Scratch<T>),
+    ) {
+        let (n, fields) = (self.points(), h.len() / self.points());
+        if let Some(dft) = &self.dft {
+            gemm(
+                out,
+                MatRef::col_major(h, n, fields).t(),
+                MatRef::col_major(matrix(dft), n, 2 * self.modes.m2),
+                T::zero(),
+            );
+            return;
+        }
+        let mut kept = std::mem::take(&mut s.kept);
+        for (field, values) in h.chunks_exact(n).enumerate() {
+            single(self, values, &mut kept, s);
+            for (k, v) in kept.iter().enumerate() {
+                out[2 * k * fields + field] = v.re;
+                out[(2 * k + 1) * fields + field] = v.im;
+            }
+        }
+        s.kept = kept;
+    }
+
+    /// Coefficients in the batch layout to fields added into `out`: in 1-D
+    /// outᵀ (n × fields) += `matrix` (n × 2·m2)·coeffsᵀ, else `single` field by field.
+    fn fields_of_coefficients(
+        &self,
+        coeffs: &[T],
+        out: &mut [T],
+        s: &mut Scratch<T>,
+        matrix: impl Fn(&Dft<T>) -> &[T],
+        single: impl Fn(&Self, &[Complex<T>], &mut [T], &mut Scratch<T>),
+    ) {
         let n = self.points();
         let fields = out.len() / n;
         if let Some(dft) = &self.dft {
-            // outᵀ (n × fields) += Gᵀ (n × 2·m2)·coeffsᵀ.
             let m = 2 * self.modes.m2;
             gemm(
                 out,
-                MatRef::col_major(&dft.inverse, n, m),
+                MatRef::col_major(matrix(dft), n, m),
                 MatRef::col_major(coeffs, fields, m).t(),
                 T::one(),
             );
             return;
         }
+        let mut kept = std::mem::take(&mut s.kept);
         for (field, values) in out.chunks_exact_mut(n).enumerate() {
-            let mut kept = std::mem::take(&mut s.kept);
             for (k, v) in kept.iter_mut().enumerate() {
                 *v = Complex::new(
                     coeffs[2 * k * fields + field],
                     coeffs[(2 * k + 1) * fields + field],
                 );
             }
-            self.inverse(&kept, values, s);
-            s.kept = kept;
+            single(self, &kept, values, s);
         }
-    }
-
-    /// [`Transforms::inverse_adjoint`] of every field of `g` into `out`.
-    pub fn inverse_adjoint_batch(&self, g: &[T], out: &mut [T], s: &mut Scratch<T>) {
-        let (n, fields) = (self.points(), g.len() / self.points());
-        if let Some(dft) = &self.dft {
-            // out (fields × 2·m2) = g (fields × n)·Gᵀ.
-            gemm(
-                out,
-                MatRef::col_major(g, n, fields).t(),
-                MatRef::col_major(&dft.inverse, n, 2 * self.modes.m2),
-                T::zero(),
-            );
-            return;
-        }
-        for (field, values) in g.chunks_exact(n).enumerate() {
-            let mut kept = std::mem::take(&mut s.kept);
-            self.inverse_adjoint(values, &mut kept, s);
-            for (k, v) in kept.iter().enumerate() {
-                out[2 * k * fields + field] = v.re;
-                out[(2 * k + 1) * fields + field] = v.im;
-            }
-            s.kept = kept;
-        }
-    }
-
-    /// [`Transforms::forward_adjoint`] of every field's coefficient gradients in `g`, added
-    /// into `out`.
-    pub fn forward_adjoint_batch(&self, g: &[T], out: &mut [T], s: &mut Scratch<T>) {
-        let n = self.points();
-        let fields = out.len() / n;
-        if let Some(dft) = &self.dft {
-            // outᵀ (n × fields) += F (n × 2·m2)·gᵀ.
-            let m = 2 * self.modes.m2;
-            gemm(
-                out,
-                MatRef::col_major(&dft.forward, n, m),
-                MatRef::col_major(g, fields, m).t(),
-                T::one(),
-            );
-            return;
-        }
-        for (field, values) in out.chunks_exact_mut(n).enumerate() {
-            let mut kept = std::mem::take(&mut s.kept);
-            for (k, v) in kept.iter_mut().enumerate() {
-                *v = Complex::new(g[2 * k * fields + field], g[(2 * k + 1) * fields + field]);
-            }
-            self.forward_adjoint(&kept, values, s);
-            s.kept = kept;
-        }
+        s.kept = kept;
     }
 }
 

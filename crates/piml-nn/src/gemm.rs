@@ -324,83 +324,63 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
     }
 }
 
-// `product` for other crates, one function per scalar type (the crate's `Real` stays private).
-macro_rules! public_product {
-    ($name:ident, $t:ty) => {
-        /// [`product`] on the widest instruction set of this CPU, for other crates' products
-        /// of the same kind (a tall column-major panel times a small strided matrix):
-        /// out(i, j) = [out(i, j) +] Σ_{k < inner} l(i, k)·r(k, j) for i < rows, a multiple of
-        /// [`PANEL_ROWS_F32`] or [`PANEL_ROWS_F64`]; out is column-major with leading
-        /// dimension `ldo`. Each element is summed over k in order, one FMA after another, so
-        /// that AVX-512 and AVX2 give identical bits.
+// The kernels for other crates, one function per scalar type (the crate's `Real` stays
+// private): the arguments of `$kernel`, run on the widest instruction set of this CPU.
+macro_rules! public_kernel {
+    ($(#[$doc:meta])* $name:ident, $kernel:ident, $t:ty, $l:ident: $lt:ty, $r:ident: $rt:ty) => {
+        $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         pub fn $name(
             out: &mut [$t],
             ldo: usize,
             rows: usize,
             cols: usize,
-            l: Panel<'_, $t>,
-            r: Strided<'_, $t>,
+            $l: $lt,
+            $r: $rt,
             inner: usize,
             accumulate: bool,
         ) {
-            dispatch(
-                Isa::detect(),
-                Product {
-                    out,
-                    ldo,
-                    rows,
-                    cols,
-                    l,
-                    r,
-                    inner,
-                    accumulate,
-                },
-            )
+            let work = $kernel {
+                out,
+                ldo,
+                rows,
+                cols,
+                $l,
+                $r,
+                inner,
+                accumulate,
+            };
+            dispatch(Isa::detect(), work)
         }
     };
 }
-public_product!(product_f32, f32);
-public_product!(product_f64, f64);
 
-// `dots` for other crates, one function per scalar type.
-macro_rules! public_dots {
-    ($name:ident, $t:ty) => {
-        /// Inner products of columns, out(i, j) = [out(i, j) +] Σ_{k < inner}
-        /// a[k + i·lda]·b[k + j·ldb] for i < rows, j < cols, out column-major with leading
-        /// dimension `ldo`: the product Aᵀ·B of two tall column-major matrices (a layer's
-        /// weight gradient, summed over thousands of points) without copying either into
-        /// packed panels. Each element is summed in vector lanes, then across them in order:
-        /// the same bits for the same instruction set.
-        #[allow(clippy::too_many_arguments)]
-        pub fn $name(
-            out: &mut [$t],
-            ldo: usize,
-            rows: usize,
-            cols: usize,
-            a: (&[$t], usize),
-            b: (&[$t], usize),
-            inner: usize,
-            accumulate: bool,
-        ) {
-            dispatch(
-                Isa::detect(),
-                Dots {
-                    out,
-                    ldo,
-                    rows,
-                    cols,
-                    a,
-                    b,
-                    inner,
-                    accumulate,
-                },
-            )
-        }
-    };
-}
-public_dots!(dots_f32, f32);
-public_dots!(dots_f64, f64);
+public_kernel!(
+    /// [`product`] in f32 (see [`product_f64`]).
+    product_f32, Product, f32, l: Panel<'_, f32>, r: Strided<'_, f32>
+);
+public_kernel!(
+    /// [`product`] on the widest instruction set of this CPU, for other crates' products of
+    /// the same kind (a tall column-major panel times a small strided matrix):
+    /// out(i, j) = [out(i, j) +] Σ_{k < inner} l(i, k)·r(k, j) for i < rows, a multiple of
+    /// [`PANEL_ROWS_F32`] or [`PANEL_ROWS_F64`]; out is column-major with leading dimension
+    /// `ldo`. Each element is summed over k in order, one FMA after another, so that AVX-512
+    /// and AVX2 give identical bits.
+    product_f64, Product, f64, l: Panel<'_, f64>, r: Strided<'_, f64>
+);
+public_kernel!(
+    /// [`dots_f64`] in f32.
+    dots_f32, Dots, f32, a: (&[f32], usize), b: (&[f32], usize)
+);
+public_kernel!(
+    /// Inner products of columns on the widest instruction set of this CPU,
+    /// out(i, j) = [out(i, j) +] Σ_{k < inner} a[k + i·lda]·b[k + j·ldb] for i < rows, j < cols
+    /// (a = (slice, lda), b likewise), out column-major with leading dimension `ldo`: the
+    /// product Aᵀ·B of two tall column-major matrices (a layer's weight gradient, summed over
+    /// thousands of points) without copying either into packed panels. Each element is summed
+    /// in vector lanes, then across them in order: the same bits for the same instruction set.
+    dots_f64, Dots, f64, a: (&[f64], usize), b: (&[f64], usize)
+);
 
 /// The arguments of [`dots`], as a [`Kernel`].
 struct Dots<'a, T> {
