@@ -14,7 +14,7 @@ root=$(pwd)
 REPORT=${REPORT:-docs/BENCHMARKS.md}
 OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
-results="$OUT/demo-$(date -u +%Y%m%d-%H%M%S).jsonl"
+results="$(cd "$OUT" && pwd)/demo-$(date -u +%Y%m%d-%H%M%S).jsonl"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git clone --quiet "$root" "$work/piml"
