@@ -9,6 +9,7 @@
 //! views in nalgebra 0.34.2, taking the backing slice's length as the vector's.)
 #![allow(unsafe_code)]
 
+pub(crate) use piml_nn::Start;
 use piml_nn::{Panel, Strided};
 
 use crate::real::Real;
@@ -58,13 +59,14 @@ impl<'a, T> MatRef<'a, T> {
 /// leave the lanes mostly idle (the spectral mixing's sums run over a batch's ten samples).
 const DOTS_MIN_INNER: usize = 64;
 
-/// c ← a·b + β·c, with c column-major at the start of `c` (not read when β = 0).
+/// c ← start + a·b, with c column-major at the start of `c`: start is zero, c itself, or a
+/// bias per column of c ([`Start`]).
 ///
-/// When `a` is a column-major matrix whose rows are a multiple of [`Real::PANEL_ROWS`] and β
-/// is 0 or 1 (the pointwise maps of a batch: thousands of rows, a few dozen columns), piml-nn's
-/// register-blocked kernel reads the operands in place; matrixmultiply would copy `a` into
-/// packed panels on every call (a tenth of an epoch).
-pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T) {
+/// When `a` is a column-major matrix whose rows are a multiple of [`Real::PANEL_ROWS`] (the
+/// pointwise maps of a batch: thousands of rows, a few dozen columns), piml-nn's
+/// register-blocked kernel reads the operands in place and starts its sums from the biases;
+/// matrixmultiply would copy `a` into packed panels on every call (a tenth of an epoch).
+pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, start: Start<'_, T>) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions");
     assert!(
@@ -75,13 +77,8 @@ pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, bet
     if m == 0 || n == 0 {
         return;
     }
-    let column_major = a.rs == 1 && a.cs == m;
-    if column_major && m.is_multiple_of(T::PANEL_ROWS) && (beta == T::zero() || beta == T::one()) {
-        T::panel_product(
-            c,
-            m,
-            m,
-            n,
+    if a.rs == 1 && a.cs == m && m.is_multiple_of(T::PANEL_ROWS) {
+        let (l, r) = (
             Panel {
                 data: a.data,
                 ld: a.cs,
@@ -91,28 +88,30 @@ pub(crate) fn gemm<T: Real>(c: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, bet
                 rk: b.rs,
                 rn: b.cs,
             },
-            k,
-            beta == T::one(),
         );
+        T::panel_product(c, m, m, n, l, r, k, start);
         return;
     }
+    // The other routes add to c: biases are written first.
+    let accumulate = match start {
+        Start::Zero => false,
+        Start::Out => true,
+        Start::Columns(bias) => {
+            for (column, &v) in c.chunks_exact_mut(m).zip(&bias[..n]) {
+                column.fill(v);
+            }
+            true
+        }
+    };
     // aᵀ·b with the inner index running along memory in both (a weight gradient or a
     // truncated transform summed over thousands of points): piml-nn's inner products, which
     // read both in place where matrixmultiply would gather them into packed panels.
-    if a.cs == 1 && b.rs == 1 && k >= DOTS_MIN_INNER && (beta == T::zero() || beta == T::one()) {
-        T::dots(
-            c,
-            m,
-            m,
-            n,
-            (a.data, a.rs),
-            (b.data, b.cs),
-            k,
-            beta == T::one(),
-        );
+    if a.cs == 1 && b.rs == 1 && k >= DOTS_MIN_INNER {
+        T::dots(c, m, m, n, (a.data, a.rs), (b.data, b.cs), k, accumulate);
         return;
     }
     let stride = |s: usize| isize::try_from(s).expect("stride fits isize");
+    let beta = if accumulate { T::one() } else { T::zero() };
     // SAFETY: matrixmultiply reads a(i, l) at a.data[i·rs + l·cs] for i < m, l < k, and
     // b(l, j) likewise, all inside their slices by `in_bounds`; it writes c(i, j) at
     // c[i + j·m] for i < m, j < n, inside `c` whose length is m·n; `c` is a unique borrow,
@@ -136,7 +135,7 @@ mod tests {
 
     /// Every route of [`gemm`] (piml-nn's panels when the rows are a multiple of the panel
     /// height, its inner products for aᵀ·b over a long inner dimension, matrixmultiply
-    /// otherwise), with and without accumulation and with a transposed right operand, against
+    /// otherwise), from zero, from c and from biases, with a transposed right operand, against
     /// the plain triple sum.
     fn products_match_the_plain_sum<T: Real>(tolerance: f64) {
         let value = |i: usize| T::of(((i * 37 + 11) % 97) as f64 / 97.0 - 0.5);
@@ -144,19 +143,25 @@ mod tests {
             for (k, n) in [(1, 1), (7, 5), (13, 9), (DOTS_MIN_INNER + 3, 6)] {
                 let a: Vec<T> = (0..m * k).map(value).collect();
                 let b: Vec<T> = (0..k * n).map(|i| value(i + 5)).collect();
-                for (transposed, beta) in [(false, 0.0), (true, 1.0), (false, 1.0)] {
+                let bias: Vec<T> = (0..n).map(|j| value(j + 2)).collect();
+                for (transposed, start) in [
+                    (false, Start::Zero),
+                    (true, Start::Out),
+                    (false, Start::Out),
+                    (true, Start::Columns(&bias)),
+                ] {
                     let bv = if transposed {
                         MatRef::col_major(&b, n, k).t()
                     } else {
                         MatRef::col_major(&b, k, n)
                     };
-                    let start: Vec<T> = (0..m * n).map(|i| value(i + 9)).collect();
-                    let mut c = start.clone();
+                    let before: Vec<T> = (0..m * n).map(|i| value(i + 9)).collect();
+                    let mut c = before.clone();
                     // a and its transpose (a copy): panels, and inner products when long.
                     let at: Vec<T> = (0..m * k).map(|i| a[(i % k) * m + i / k]).collect();
-                    let mut c_t = start.clone();
-                    gemm(&mut c, MatRef::col_major(&a, m, k), bv, T::of(beta));
-                    gemm(&mut c_t, MatRef::col_major(&at, k, m).t(), bv, T::of(beta));
+                    let mut c_t = before.clone();
+                    gemm(&mut c, MatRef::col_major(&a, m, k), bv, start);
+                    gemm(&mut c_t, MatRef::col_major(&at, k, m).t(), bv, start);
                     for i in 0..m {
                         for j in 0..n {
                             let b_at = |l: usize| {
@@ -168,7 +173,12 @@ mod tests {
                             };
                             let sum: f64 =
                                 (0..k).map(|l| a[i + l * m].wide() * b_at(l).wide()).sum();
-                            let expected = sum + beta * start[i + j * m].wide();
+                            let expected = sum
+                                + match start {
+                                    Start::Zero => 0.0,
+                                    Start::Out => before[i + j * m].wide(),
+                                    Start::Columns(bias) => bias[j].wide(),
+                                };
                             for (route, c) in [("a", &c), ("aᵀᵀ", &c_t)] {
                                 let got = c[i + j * m].wide();
                                 assert!(

@@ -2,7 +2,9 @@
 //! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
 //! forward pass of a batch of samples and its hand-written reverse pass.
 
-use crate::gemm::{MatRef, gemm};
+use crate::gemm::{MatRef, Start, gemm};
+use std::sync::OnceLock;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -123,11 +125,22 @@ impl Config {
 
 /// A Fourier neural operator: its shape and parameters, in float type `T` (f64 is what
 /// weights files hold; training may compute in f32 on a rounded copy).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Fno<T = f64> {
     config: Config,
     layout: Layout,
     params: Vec<T>,
+    /// Every layer's mixing matrices (see [`Fno::mixing`]), built on the first pass after the
+    /// parameters change and read by all the passes of a batch (built per pass they were a
+    /// thirtieth of an epoch).
+    mixing: OnceLock<Vec<Vec<T>>>,
+}
+
+/// Operators are equal when their shapes and parameters are.
+impl<T: PartialEq> PartialEq for Fno<T> {
+    fn eq(&self, other: &Fno<T>) -> bool {
+        self.config == other.config && self.params == other.params
+    }
 }
 
 /// A batch's forward pass, kept for its reverse pass, and the work buffers of both.
@@ -149,9 +162,6 @@ pub struct Tape<T = f64> {
     z: Vec<Vec<T>>,
     /// Kept coefficients of every layer's input.
     coeffs: Vec<Vec<T>>,
-    /// Every layer's mixing matrices: per mode, the 2·width square real form of the complex
-    /// weights, column-major.
-    mix: Vec<Vec<T>>,
     /// Projection pre-activation's GELU′ and the activation (projection channels).
     q: Vec<T>,
     g: Vec<T>,
@@ -223,6 +233,7 @@ impl Fno<f64> {
             config,
             layout,
             params,
+            mixing: OnceLock::new(),
         })
     }
 
@@ -241,6 +252,7 @@ impl Fno<f64> {
             config,
             layout,
             params,
+            mixing: OnceLock::new(),
         })
     }
 }
@@ -255,6 +267,7 @@ impl<T: Real> Fno<T> {
     }
 
     pub fn params_mut(&mut self) -> &mut [T] {
+        self.mixing = OnceLock::new();
         &mut self.params
     }
 
@@ -264,6 +277,7 @@ impl<T: Real> Fno<T> {
             config: self.config,
             layout: self.layout.clone(),
             params: self.params.iter().map(|p| U::of(p.wide())).collect(),
+            mixing: OnceLock::new(),
         }
     }
 
@@ -313,28 +327,38 @@ impl<T: Real> Fno<T> {
         Transforms::new(n1, n2, self.config.modes)
     }
 
-    /// The real form of layer `start`'s complex weights R[o, i, k], per mode k the 2w × 2w
-    /// column-major M_k with [Re Y, Im Y] = [Re X, Im X]·M_k for Y[o] = Σ_i R[o, i]·X[i]:
-    /// M_k = [[Re Rᵀ, Im Rᵀ], [−Im Rᵀ, Re Rᵀ]].
-    fn mixing(&self, start: usize, mix: &mut Vec<T>) {
-        let (w, kept) = (self.config.width, self.layout.kept);
-        let m = 2 * w;
-        mix.resize(kept * m * m, T::zero());
-        let weights = &self.params[start..start + 2 * w * w * kept];
-        // Mode by mode, column by column: the writes run along memory.
-        for (k, mk) in mix.chunks_exact_mut(m * m).enumerate() {
-            for o in 0..w {
-                let (left, right) = mk[o * m..].split_at_mut(w * m);
-                for i in 0..w {
-                    let r = 2 * ((o * w + i) * kept + k);
-                    let (re, im) = (weights[r], weights[r + 1]);
-                    left[i] = re;
-                    left[w + i] = -im;
-                    right[i] = im;
-                    right[w + i] = re;
-                }
-            }
-        }
+    /// Every layer's mixing matrices: the real form of the layer's complex weights
+    /// R[o, i, k], per mode k the 2w × 2w column-major M_k with [Re Y, Im Y] = [Re X, Im X]·M_k
+    /// for Y[o] = Σ_i R[o, i]·X[i]: M_k = [[Re Rᵀ, Im Rᵀ], [−Im Rᵀ, Re Rᵀ]], one mode after
+    /// another.
+    fn mixing(&self) -> &[Vec<T>] {
+        self.mixing.get_or_init(|| {
+            let (w, kept) = (self.config.width, self.layout.kept);
+            let m = 2 * w;
+            self.layout
+                .spectral
+                .iter()
+                .map(|&(start, _)| {
+                    let weights = &self.params[start..start + 2 * w * w * kept];
+                    let mut mix = vec![T::zero(); kept * m * m];
+                    // Mode by mode, column by column: the writes run along memory.
+                    for (k, mk) in mix.chunks_exact_mut(m * m).enumerate() {
+                        for o in 0..w {
+                            let (left, right) = mk[o * m..].split_at_mut(w * m);
+                            for i in 0..w {
+                                let r = 2 * ((o * w + i) * kept + k);
+                                let (re, im) = (weights[r], weights[r + 1]);
+                                left[i] = re;
+                                left[w + i] = -im;
+                                right[i] = im;
+                                right[w + i] = re;
+                            }
+                        }
+                    }
+                    mix
+                })
+                .collect()
+        })
     }
 
     /// The output fields of a batch of inputs (each n × in channels, channel after channel)
@@ -371,23 +395,22 @@ impl<T: Real> Fno<T> {
         tape.h.resize(c.layers + 1, Vec::new());
         tape.z.resize(c.layers, Vec::new());
         tape.coeffs.resize(c.layers, Vec::new());
-        tape.mix.resize(c.layers, Vec::new());
         tape.mixed.resize(kept * m * b, T::zero());
         linear(&mut tape.h[0], &tape.input, p, l.lift, rows);
-        for (layer, &(start, skip)) in l.spectral.iter().enumerate() {
+        let mixing = self.mixing();
+        for (layer, &(_, skip)) in l.spectral.iter().enumerate() {
             let (before, after) = tape.h.split_at_mut(layer + 1);
             let h = &before[layer];
             let coeffs = &mut tape.coeffs[layer];
             coeffs.resize(kept * m * b, T::zero());
             t.forward_batch(h, coeffs, s);
-            let mix = &mut tape.mix[layer];
-            self.mixing(start, mix);
+            let mix = &mixing[layer];
             for k in 0..kept {
                 gemm(
                     &mut tape.mixed[k * m * b..],
                     MatRef::col_major(&coeffs[k * m * b..], b, m),
                     MatRef::col_major(&mix[k * m * m..], m, m),
-                    T::zero(),
+                    Start::Zero,
                 );
             }
             let z = &mut tape.z[layer];
@@ -423,6 +446,7 @@ impl<T: Real> Fno<T> {
         let (w, kept) = (c.width, l.kept);
         let m = 2 * w;
         let p = &self.params;
+        let mixing = self.mixing();
         let mut dg = std::mem::take(&mut tape.dh_prev);
         linear_back(grad, &tape.g, dout, p, l.proj2, rows, Some(&mut dg));
         dg.iter_mut().zip(&tape.q).for_each(|(d, &q)| *d = *d * q);
@@ -453,20 +477,20 @@ impl<T: Real> Fno<T> {
             t.inverse_adjoint_batch(&dh, &mut tape.mixed, s);
             // By the mixing matrices, M_kᵀ… = X_kᵀ·gY_k, and by the coefficients,
             // gX_k = gY_k·M_kᵀ.
-            let (coeffs, mix) = (&tape.coeffs[layer], &tape.mix[layer]);
+            let (coeffs, mix) = (&tape.coeffs[layer], &mixing[layer]);
             for k in 0..kept {
                 let gy = MatRef::col_major(&tape.mixed[k * m * b..], b, m);
                 gemm(
                     &mut tape.g_mix[k * m * m..],
                     MatRef::col_major(&coeffs[k * m * b..], b, m).t(),
                     gy,
-                    T::zero(),
+                    Start::Zero,
                 );
                 gemm(
                     &mut tape.g_coeffs[k * m * b..],
                     gy,
                     MatRef::col_major(&mix[k * m * m..], m, m).t(),
-                    T::zero(),
+                    Start::Zero,
                 );
             }
             // Re R[o, i] sits at M(i, o) and M(w + i, w + o), Im R[o, i] at M(i, w + o) and,
@@ -493,17 +517,15 @@ impl<T: Real> Fno<T> {
 
 /// out (n × n_out) = input (n × n_in) · Wᵀ + b.
 fn linear<T: Real>(out: &mut Vec<T>, input: &[T], p: &[T], l: Linear, n: usize) {
-    // Every element is written once, with its bias: a reused buffer needs no clearing.
-    out.clear();
-    for &b in &p[l.bias..l.end()] {
-        out.extend(std::iter::repeat_n(b, n));
-    }
+    // Every element is written, its sum started from its bias: a reused buffer needs no
+    // clearing.
+    out.resize(n * l.n_out, T::zero());
     // W row-major (n_out × n_in) is Wᵀ column-major (n_in × n_out).
     gemm(
         out,
         MatRef::col_major(input, n, l.n_in),
         MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out),
-        T::one(),
+        Start::Columns(&p[l.bias..l.end()]),
     );
 }
 
@@ -518,7 +540,7 @@ fn linear_back<T: Real>(
     d: Option<&mut Vec<T>>,
 ) {
     for (o, column) in dout[..n * l.n_out].chunks_exact(n).enumerate() {
-        grad[l.bias + o] += column.iter().copied().sum::<T>();
+        grad[l.bias + o] += T::total(column);
     }
     let dout = MatRef::col_major(dout, n, l.n_out);
     // ∂Wᵀ (n_in × n_out) += inputᵀ · dout.
@@ -526,7 +548,7 @@ fn linear_back<T: Real>(
         &mut grad[l.weight..l.bias],
         MatRef::col_major(input, n, l.n_in).t(),
         dout,
-        T::one(),
+        Start::Out,
     );
     // ∂input (n × n_in) = dout · W, with W = (Wᵀ)ᵀ a view.
     if let Some(d) = d {
@@ -535,7 +557,7 @@ fn linear_back<T: Real>(
             d,
             dout,
             MatRef::col_major(&p[l.weight..l.bias], l.n_in, l.n_out).t(),
-            T::zero(),
+            Start::Zero,
         );
     }
 }

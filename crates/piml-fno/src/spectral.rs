@@ -20,7 +20,7 @@ use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftPlanner};
 
 use crate::Error;
-use crate::gemm::{MatRef, gemm};
+use crate::gemm::{MatRef, Start, gemm};
 use crate::real::Real;
 
 /// Kept modes: m1 per sign along x (ignored in 1-D), m2 along y.
@@ -360,7 +360,7 @@ impl<T: Real> Transforms<T> {
                 out,
                 MatRef::col_major(h, n, fields).t(),
                 MatRef::col_major(matrix(dft), n, 2 * self.modes.m2),
-                T::zero(),
+                Start::Zero,
             );
             return;
         }
@@ -393,7 +393,7 @@ impl<T: Real> Transforms<T> {
                 out,
                 MatRef::col_major(matrix(dft), n, m),
                 MatRef::col_major(coeffs, fields, m).t(),
-                T::one(),
+                Start::Out,
             );
             return;
         }

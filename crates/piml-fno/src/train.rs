@@ -215,15 +215,17 @@ fn run<T: Real>(
                     w.grad.fill(T::zero());
                     pass.backward(&tt, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
                 });
-            // The workers' sums added in worker order.
-            grad.fill(0.0);
-            for w in &workers[..chunk.len().div_ceil(CHUNK)] {
-                grad.iter_mut()
-                    .zip(&w.grad)
-                    .for_each(|(a, &b)| *a += b.wide());
+            // The workers' sums added in worker order (the first assigned), checked on the way:
+            // one pass over the gradient per worker.
+            let mut finite = true;
+            for (j, w) in workers[..chunk.len().div_ceil(CHUNK)].iter().enumerate() {
+                for (a, &b) in grad.iter_mut().zip(&w.grad) {
+                    *a = if j == 0 { b.wide() } else { *a + b.wide() };
+                    finite &= a.is_finite();
+                }
                 total += w.loss;
             }
-            if !grad.iter().all(|g| g.is_finite()) {
+            if !finite {
                 return Err(Error::Diverged {
                     epoch,
                     what: "the gradient is not finite".into(),

@@ -104,6 +104,25 @@ pub(crate) trait Simd<T: Real>: Copy {
     unsafe fn fma(a: Self, b: Self, c: Self) -> Self;
     /// a·b + c on scalars, rounded as [`Simd::fma`] rounds (once, where the CPU has FMA).
     fn mul_add(a: T, b: T, c: T) -> T;
+    /// out[i] ← the sum of the lanes of v[i], for at most 16 vectors, in an order fixed by
+    /// the type.
+    unsafe fn lane_sums(v: &[Self], out: &mut [T]) {
+        unsafe { fold_lanes(v, out) }
+    }
+}
+
+/// [`Simd::lane_sums`] one vector at a time, its lanes added in order.
+///
+/// # Safety
+/// As [`Simd`]: the CPU has V's instruction set.
+#[inline(always)]
+unsafe fn fold_lanes<T: Real, V: Simd<T>>(v: &[V], out: &mut [T]) {
+    // The widest vector holds 16 lanes.
+    let mut lanes = [T::default(); 16];
+    for (sum, x) in out.iter_mut().zip(v) {
+        unsafe { x.store(lanes.as_mut_ptr()) };
+        *sum = lanes[..V::LANES].iter().fold(T::default(), |s, &x| s + x);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -113,7 +132,8 @@ mod x86 {
     /// One x86 vector type: its register type, lanes, tiles and intrinsics.
     macro_rules! vector {
         ($doc:literal, $name:ident, $t:ty, $reg:ty, $lanes:literal, $tiles:expr,
-         $zero:ident, $load:ident, $store:ident, $set1:ident, $fmadd:ident) => {
+         $zero:ident, $load:ident, $store:ident, $set1:ident, $fmadd:ident
+         $(, tree: $add:ident, $permute:ident, $indices:ident)?) => {
             #[doc = $doc]
             #[derive(Debug, Clone, Copy)]
             pub(crate) struct $name($reg);
@@ -145,9 +165,92 @@ mod x86 {
                 fn mul_add(a: $t, b: $t, c: $t) -> $t {
                     a.mul_add(b, c)
                 }
+                $(
+                #[inline(always)]
+                unsafe fn lane_sums(v: &[Self], out: &mut [$t]) {
+                    // Up to LANES vectors at a time through a tree of two-source permutes: at
+                    // the level of blocks of s lanes, vectors x and y become one whose blocks
+                    // are [x₀ + x₁, y₀ + y₁, x₂ + x₃, y₂ + y₃, …]; after log₂ LANES levels
+                    // lane j holds the sum of vector bitrev(j). 2·(LANES − 1) permutes and
+                    // LANES − 1 adds where adding each vector's lanes one by one took
+                    // LANES·(LANES − 1) scalar adds (for the 256-point inner products of a
+                    // truncated transform, as many instructions as the products themselves).
+                    let bits = ($lanes as u32).trailing_zeros();
+                    for (chunk, out) in v.chunks($lanes).zip(out.chunks_mut($lanes)) {
+                        let mut level = [unsafe { $zero() }; $lanes];
+                        for (l, x) in level.iter_mut().zip(chunk) {
+                            *l = x.0;
+                        }
+                        let mut n = $lanes;
+                        for (lo, hi) in $indices.iter() {
+                            // SAFETY: the index tables hold 64 bytes each.
+                            let (lo, hi) = unsafe {
+                                (
+                                    _mm512_loadu_si512(lo.as_ptr().cast()),
+                                    _mm512_loadu_si512(hi.as_ptr().cast()),
+                                )
+                            };
+                            n /= 2;
+                            for p in 0..n {
+                                let (x, y) = (level[2 * p], level[2 * p + 1]);
+                                level[p] = unsafe {
+                                    $add($permute(x, lo, y), $permute(x, hi, y))
+                                };
+                            }
+                        }
+                        let mut lanes = [<$t>::default(); $lanes];
+                        unsafe { $store(lanes.as_mut_ptr(), level[0]) };
+                        for (i, sum) in out.iter_mut().enumerate() {
+                            *sum = lanes[(i as u32).reverse_bits() as usize >> (32 - bits)];
+                        }
+                    }
+                }
+                )?
             }
         };
     }
+
+    /// The permute indices of [`super::Simd::lane_sums`]'s tree for `LANES` lanes, level by
+    /// level (blocks of LANES/2 lanes down to 1): output lane j, in block B = j / s at offset
+    /// r, takes from the pair of blocks 2⌊B/2⌋ (lo) and 2⌊B/2⌋ + 1 (hi) of x (B even) or y
+    /// (B odd, indices LANES and up).
+    const fn tree_indices<const LANES: usize, const LEVELS: usize>()
+    -> [([i64; LANES], [i64; LANES]); LEVELS] {
+        let mut out = [([0; LANES], [0; LANES]); LEVELS];
+        let mut level = 0;
+        while level < LEVELS {
+            let s = LANES >> (level + 1);
+            let mut j = 0;
+            while j < LANES {
+                let (block, r) = (j / s, j % s);
+                let from_y = if block % 2 == 1 { LANES } else { 0 };
+                let pair = block / 2 * 2;
+                out[level].0[j] = (pair * s + r + from_y) as i64;
+                out[level].1[j] = ((pair + 1) * s + r + from_y) as i64;
+                j += 1;
+            }
+            level += 1;
+        }
+        out
+    }
+
+    const F64_TREE: [([i64; 8], [i64; 8]); 3] = tree_indices::<8, 3>();
+    /// [`tree_indices`] for 16 f32 lanes, as the 32-bit indices `_mm512_permutex2var_ps` reads.
+    const F32_TREE: [([i32; 16], [i32; 16]); 4] = {
+        let wide = tree_indices::<16, 4>();
+        let mut out = [([0; 16], [0; 16]); 4];
+        let mut level = 0;
+        while level < 4 {
+            let mut j = 0;
+            while j < 16 {
+                out[level].0[j] = wide[level].0[j] as i32;
+                out[level].1[j] = wide[level].1[j] as i32;
+                j += 1;
+            }
+            level += 1;
+        }
+        out
+    };
 
     // 32 zmm registers: tile vectors + one column of L + the broadcast.
     const AVX512_TILES: [(usize, usize); 4] = [(4, 6), (3, 8), (2, 8), (1, 8)];
@@ -165,7 +268,8 @@ mod x86 {
         _mm512_loadu_pd,
         _mm512_storeu_pd,
         _mm512_set1_pd,
-        _mm512_fmadd_pd
+        _mm512_fmadd_pd,
+        tree: _mm512_add_pd, _mm512_permutex2var_pd, F64_TREE
     );
     vector!(
         "4 f64 lanes of AVX2.",
@@ -191,7 +295,8 @@ mod x86 {
         _mm512_loadu_ps,
         _mm512_storeu_ps,
         _mm512_set1_ps,
-        _mm512_fmadd_ps
+        _mm512_fmadd_ps,
+        tree: _mm512_add_ps, _mm512_permutex2var_ps, F32_TREE
     );
     vector!(
         "8 f32 lanes of AVX2.",
@@ -263,7 +368,27 @@ pub struct Strided<'a, T> {
     pub rn: usize,
 }
 
-/// out(i, j) = [out(i, j) +] Σ_{k < inner} l(i, k)·r(k, j) for i < rows (a multiple of
+/// What the sums of a [`product`] start from.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a, T> {
+    /// Zero: out is overwritten.
+    Zero,
+    /// out's own values: the product is added to them.
+    Out,
+    /// Column j's sums start from `bias[j]` (a layer's bias added in the same FMA chain, with
+    /// no pass to fill out first); out is overwritten.
+    Columns(&'a [T]),
+}
+
+/// [`Start`] at one tile's first column.
+#[derive(Clone, Copy)]
+enum TileStart<T> {
+    Zero,
+    Out,
+    Columns(*const T),
+}
+
+/// out(i, j) = start(i, j) + Σ_{k < inner} l(i, k)·r(k, j) for i < rows (a multiple of
 /// [`Real::ROWS`]) and j < cols; out is column-major with leading dimension `ldo`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -275,7 +400,7 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
     l: Panel<'_, T>,
     r: Strided<'_, T>,
     inner: usize,
-    accumulate: bool,
+    start: Start<'_, T>,
 ) {
     assert!(
         rows.is_multiple_of(T::ROWS) && ldo >= rows && l.ld >= rows,
@@ -288,10 +413,16 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
         (cols - 1) * ldo + rows <= out.len(),
         "product: output outside its slice"
     );
+    if let Start::Columns(bias) = start {
+        assert!(bias.len() >= cols, "product: fewer biases than columns");
+    }
     if inner == 0 {
-        if !accumulate {
-            for j in 0..cols {
-                out[j * ldo..j * ldo + rows].fill(T::default());
+        for j in 0..cols {
+            let column = &mut out[j * ldo..j * ldo + rows];
+            match start {
+                Start::Zero => column.fill(T::default()),
+                Start::Out => {}
+                Start::Columns(bias) => column.fill(bias[j]),
             }
         }
         return;
@@ -309,14 +440,20 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
         let mut j = 0;
         while j < cols {
             let n = nr.min(cols - j);
-            // SAFETY: the tile reads l(i..i + mv·LANES, 0..inner), r(0..inner, j..j + n) and
-            // reads/writes out(i..i + mv·LANES, j..j + n), all inside their slices by the
-            // asserts above (i + mv·LANES ≤ rows, j + n ≤ cols); `out` is a unique borrow.
+            // SAFETY: the tile reads l(i..i + mv·LANES, 0..inner), r(0..inner, j..j + n),
+            // bias[j..j + n] and reads/writes out(i..i + mv·LANES, j..j + n), all inside their
+            // slices by the asserts above (i + mv·LANES ≤ rows, j + n ≤ cols ≤ biases);
+            // `out` is a unique borrow.
             unsafe {
                 let o = out.as_mut_ptr().add(i + j * ldo);
                 let lp = l.data.as_ptr().add(i);
                 let rp = r.data.as_ptr().add(j * r.rn);
-                tile_dispatch::<T, V>(mv, n, o, ldo, lp, l.ld, rp, r.rk, r.rn, inner, accumulate);
+                let s = match start {
+                    Start::Zero => TileStart::Zero,
+                    Start::Out => TileStart::Out,
+                    Start::Columns(bias) => TileStart::Columns(bias.as_ptr().add(j)),
+                };
+                tile_dispatch::<T, V>(mv, n, o, ldo, lp, l.ld, rp, r.rk, r.rn, inner, s);
             }
             j += n;
         }
@@ -327,7 +464,8 @@ pub(crate) fn product<T: Real, V: Simd<T>>(
 // The kernels for other crates, one function per scalar type (the crate's `Real` stays
 // private): the arguments of `$kernel`, run on the widest instruction set of this CPU.
 macro_rules! public_kernel {
-    ($(#[$doc:meta])* $name:ident, $kernel:ident, $t:ty, $l:ident: $lt:ty, $r:ident: $rt:ty) => {
+    ($(#[$doc:meta])* $name:ident, $kernel:ident, $t:ty, $l:ident: $lt:ty, $r:ident: $rt:ty,
+     $s:ident: $st:ty) => {
         $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         pub fn $name(
@@ -338,7 +476,7 @@ macro_rules! public_kernel {
             $l: $lt,
             $r: $rt,
             inner: usize,
-            accumulate: bool,
+            $s: $st,
         ) {
             let work = $kernel {
                 out,
@@ -348,7 +486,7 @@ macro_rules! public_kernel {
                 $l,
                 $r,
                 inner,
-                accumulate,
+                $s,
             };
             dispatch(Isa::detect(), work)
         }
@@ -357,20 +495,21 @@ macro_rules! public_kernel {
 
 public_kernel!(
     /// [`product`] in f32 (see [`product_f64`]).
-    product_f32, Product, f32, l: Panel<'_, f32>, r: Strided<'_, f32>
+    product_f32, Product, f32, l: Panel<'_, f32>, r: Strided<'_, f32>, start: Start<'_, f32>
 );
 public_kernel!(
     /// [`product`] on the widest instruction set of this CPU, for other crates' products of
     /// the same kind (a tall column-major panel times a small strided matrix):
-    /// out(i, j) = [out(i, j) +] Σ_{k < inner} l(i, k)·r(k, j) for i < rows, a multiple of
-    /// [`PANEL_ROWS_F32`] or [`PANEL_ROWS_F64`]; out is column-major with leading dimension
-    /// `ldo`. Each element is summed over k in order, one FMA after another, so that AVX-512
-    /// and AVX2 give identical bits.
-    product_f64, Product, f64, l: Panel<'_, f64>, r: Strided<'_, f64>
+    /// out(i, j) = start(i, j) + Σ_{k < inner} l(i, k)·r(k, j) for i < rows, a multiple of
+    /// [`PANEL_ROWS_F32`] or [`PANEL_ROWS_F64`], where start is zero, out itself or a bias
+    /// per column ([`Start`]); out is column-major with leading dimension `ldo`. Each element
+    /// is summed over k in order, one FMA after another, so that AVX-512 and AVX2 give
+    /// identical bits.
+    product_f64, Product, f64, l: Panel<'_, f64>, r: Strided<'_, f64>, start: Start<'_, f64>
 );
 public_kernel!(
     /// [`dots_f64`] in f32.
-    dots_f32, Dots, f32, a: (&[f32], usize), b: (&[f32], usize)
+    dots_f32, Dots, f32, a: (&[f32], usize), b: (&[f32], usize), accumulate: bool
 );
 public_kernel!(
     /// Inner products of columns on the widest instruction set of this CPU,
@@ -378,8 +517,9 @@ public_kernel!(
     /// (a = (slice, lda), b likewise), out column-major with leading dimension `ldo`: the
     /// product Aᵀ·B of two tall column-major matrices (a layer's weight gradient, summed over
     /// thousands of points) without copying either into packed panels. Each element is summed
-    /// in vector lanes, then across them in order: the same bits for the same instruction set.
-    dots_f64, Dots, f64, a: (&[f64], usize), b: (&[f64], usize)
+    /// in vector lanes, then across them in an order fixed by the instruction set: the same
+    /// bits for the same instruction set.
+    dots_f64, Dots, f64, a: (&[f64], usize), b: (&[f64], usize), accumulate: bool
 );
 
 /// The arguments of [`dots`], as a [`Kernel`].
@@ -522,12 +662,16 @@ unsafe fn dot_tile<T: Real, V: Simd<T>, const MR: usize, const NR: usize>(
             }
             k += V::LANES;
         }
-        // The widest vector holds 16 lanes.
-        let mut lanes = [T::default(); 16];
-        for (j, col) in acc.iter().enumerate() {
-            for (i, v) in col.iter().enumerate() {
-                v.store(lanes.as_mut_ptr());
-                let mut sum = lanes[..V::LANES].iter().fold(T::default(), |s, &x| s + x);
+        // Every accumulator's lanes summed at once (MR·NR ≤ 16).
+        let mut flat = [V::zero(); 16];
+        for (f, v) in flat.iter_mut().zip(acc.iter().flatten()) {
+            *f = *v;
+        }
+        let mut sums = [T::default(); 16];
+        V::lane_sums(&flat[..MR * NR], &mut sums[..MR * NR]);
+        for (j, col) in sums[..MR * NR].chunks_exact(MR).enumerate() {
+            for (i, &lane_sum) in col.iter().enumerate() {
+                let mut sum = lane_sum;
                 for k in full..inner {
                     sum = V::mul_add(*a.add(i * lda + k), *b.add(j * ldb + k), sum);
                 }
@@ -551,7 +695,7 @@ struct Product<'a, T> {
     l: Panel<'a, T>,
     r: Strided<'a, T>,
     inner: usize,
-    accumulate: bool,
+    start: Start<'a, T>,
 }
 
 impl<T: Real> Kernel for Product<'_, T> {
@@ -560,14 +704,7 @@ impl<T: Real> Kernel for Product<'_, T> {
     #[inline(always)]
     fn run<V: Simd<T>>(self) {
         product::<T, V>(
-            self.out,
-            self.ldo,
-            self.rows,
-            self.cols,
-            self.l,
-            self.r,
-            self.inner,
-            self.accumulate,
+            self.out, self.ldo, self.rows, self.cols, self.l, self.r, self.inner, self.start,
         );
     }
 }
@@ -586,12 +723,12 @@ unsafe fn tile_dispatch<T: Real, V: Simd<T>>(
     rk: usize,
     rn: usize,
     inner: usize,
-    acc: bool,
+    start: TileStart<T>,
 ) {
     macro_rules! shapes {
         ($($mv:literal => [$($n:literal),*]),*) => {
             match (mv, n) {
-                $($(($mv, $n) => unsafe { tile::<T, V, $mv, $n>(o, ldo, l, ldl, r, rk, rn, inner, acc) },)*)*
+                $($(($mv, $n) => unsafe { tile::<T, V, $mv, $n>(o, ldo, l, ldl, r, rk, rn, inner, start) },)*)*
                 _ => unreachable!("tile shape {mv}×{n}"),
             }
         };
@@ -608,7 +745,8 @@ unsafe fn tile_dispatch<T: Real, V: Simd<T>>(
 ///
 /// # Safety
 /// l(0..MV·LANES, k) at `l + k·ldl`, r(k, 0..NR) at `r + k·rk + j·rn` for k < inner and
-/// out(0..MV·LANES, 0..NR) at `o + j·ldo` must be valid.
+/// out(0..MV·LANES, 0..NR) at `o + j·ldo` must be valid, and bias[0..NR] when the sums
+/// start from biases.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn tile<T: Real, V: Simd<T>, const MV: usize, const NR: usize>(
@@ -620,14 +758,22 @@ unsafe fn tile<T: Real, V: Simd<T>, const MV: usize, const NR: usize>(
     rk: usize,
     rn: usize,
     inner: usize,
-    accumulate: bool,
+    start: TileStart<T>,
 ) {
     unsafe {
         let mut acc = [[V::zero(); MV]; NR];
-        if accumulate {
-            for (j, col) in acc.iter_mut().enumerate() {
-                for (m, v) in col.iter_mut().enumerate() {
-                    *v = V::load(o.add(j * ldo + m * V::LANES));
+        match start {
+            TileStart::Zero => {}
+            TileStart::Out => {
+                for (j, col) in acc.iter_mut().enumerate() {
+                    for (m, v) in col.iter_mut().enumerate() {
+                        *v = V::load(o.add(j * ldo + m * V::LANES));
+                    }
+                }
+            }
+            TileStart::Columns(bias) => {
+                for (j, col) in acc.iter_mut().enumerate() {
+                    col.fill(V::splat(bias.add(j)));
                 }
             }
         }
@@ -661,8 +807,8 @@ mod tests {
     use super::*;
 
     /// `product` for vector type V on every tile shape and remainder (rows 1–6 × ROWS, 1–14
-    /// columns, inner 0–5, with and without accumulation, transposed and strided right
-    /// operands).
+    /// columns, inner 0–5, sums from zero, from out and from biases, transposed and strided
+    /// right operands).
     fn products<T: Real, V: Simd<T>>() -> Vec<T> {
         let value = |k: usize| T::from_f64(((k * 37 + 11) % 97) as f64 / 97.0 - 0.5);
         let mut all = Vec::new();
@@ -675,11 +821,12 @@ mod tests {
                         let r: Vec<T> = (0..rk * inner.max(1) + rn * cols)
                             .map(|k| value(k + 5))
                             .collect();
-                        for accumulate in [false, true] {
+                        let bias: Vec<T> = (0..cols).map(|j| value(j + 7)).collect();
+                        for start in [Start::Zero, Start::Out, Start::Columns(&bias)] {
                             let mut out: Vec<T> = (0..ld * cols).map(|k| value(k + 3)).collect();
                             let before = out.clone();
                             let (lp, rs) = (Panel { data: &l, ld }, Strided { data: &r, rk, rn });
-                            product::<T, V>(&mut out, ld, rows, cols, lp, rs, inner, accumulate);
+                            product::<T, V>(&mut out, ld, rows, cols, lp, rs, inner, start);
                             for j in 0..cols {
                                 for i in 0..ld {
                                     let at = i + j * ld;
@@ -688,8 +835,11 @@ mod tests {
                                         continue;
                                     }
                                     // The same sum in the same order with one rounding per step.
-                                    let mut sum =
-                                        if accumulate { before[at] } else { T::default() };
+                                    let mut sum = match start {
+                                        Start::Zero => T::default(),
+                                        Start::Out => before[at],
+                                        Start::Columns(bias) => bias[j],
+                                    };
                                     for k in 0..inner {
                                         sum = V::mul_add(l[i + k * ld], r[k * rk + j * rn], sum);
                                     }

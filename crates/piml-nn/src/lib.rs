@@ -25,7 +25,8 @@ pub use adam::{Adam, Schedule};
 pub use error::Error;
 pub use evaluator::{BlockLoss, DEFAULT_BLOCK_SIZE, Evaluator, Precision};
 pub use gemm::{
-    PANEL_ROWS_F32, PANEL_ROWS_F64, Panel, Strided, dots_f32, dots_f64, product_f32, product_f64,
+    PANEL_ROWS_F32, PANEL_ROWS_F64, Panel, Start, Strided, dots_f32, dots_f64, product_f32,
+    product_f64,
 };
 pub use mlp::{Architecture, FourierFeatures, Mlp, OutputTransform};
 pub use piml_optim::{Lbfgs, LbfgsResult, Transform};

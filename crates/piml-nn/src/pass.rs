@@ -20,7 +20,7 @@
 
 use std::f64::consts::TAU;
 
-use crate::gemm::{Panel, Simd, Strided, pad, product};
+use crate::gemm::{Panel, Simd, Start, Strided, pad, product};
 use crate::mlp::Layer;
 use crate::real::Real;
 use crate::{Mlp, OutputTransform, PointSet};
@@ -305,7 +305,7 @@ pub(crate) fn forward<T: Real, V: Simd<T>>(
                 rn: ldz,
             },
             layer.n_in,
-            false,
+            Start::Zero,
         );
         let n = ld * b;
         let [s1, s2, s3] = &mut cur.sigma;
@@ -466,7 +466,7 @@ fn dense_back<T: Real, V: Simd<T>>(
             rn: 1,
         };
         let (rows, l) = (pad::<T>(n_in), Panel { data: z, ld: ldz });
-        product::<T, V>(gw, rows, rows, n_out, l, r, c, true);
+        product::<T, V>(gw, rows, rows, n_out, l, r, c, Start::Out);
     } else {
         // G(o, i) += Σ_j δa(o, j) z(i, j)
         let r = Strided {
@@ -475,7 +475,7 @@ fn dense_back<T: Real, V: Simd<T>>(
             rn: 1,
         };
         let (rows, l) = (pad::<T>(n_out), Panel { data: da, ld: lda });
-        product::<T, V>(gw, rows, rows, n_in, l, r, c, true);
+        product::<T, V>(gw, rows, rows, n_in, l, r, c, Start::Out);
     }
     let gb = &mut g[p.bias..p.bias + n_out];
     for j in 0..b {
@@ -501,7 +501,16 @@ fn input_grad<T: Real, V: Simd<T>>(
         rk: 1,
         rn: da.1,
     };
-    product::<T, V>(dz, rows, rows, c, w.wt(l, layer), r, layer.n_out, false);
+    product::<T, V>(
+        dz,
+        rows,
+        rows,
+        c,
+        w.wt(l, layer),
+        r,
+        layer.n_out,
+        Start::Zero,
+    );
 }
 
 /// δa from δh through h = σ(a), h′ = σ′a′, h″ = σ″a′² + σ′a″; `n` = pad(width) × points.

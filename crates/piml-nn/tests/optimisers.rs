@@ -11,22 +11,29 @@ use piml_nn::{
 #[test]
 fn adam_follows_kingma_and_ba_algorithm_1() {
     // f(θ) = ½ Σ aᵢ(θᵢ − cᵢ)², gradient aᵢ(θᵢ − cᵢ); the reference is Algorithm 1 of
-    // Kingma & Ba (2015) written out step by step.
-    let (a, c) = ([1.0, 10.0, 0.1], [0.5, -2.0, 3.0]);
-    let grad = |th: &[f64]| (0..3).map(|i| a[i] * (th[i] - c[i])).collect::<Vec<_>>();
+    // Kingma & Ba (2015) written out step by step. 37 coordinates: the update's vector loop
+    // and its scalar remainder, whichever the CPU's lanes.
+    const N: usize = 37;
+    let a: Vec<f64> = (0..N)
+        .map(|i| [1.0, 10.0, 0.1][i % 3] * (1.0 + i as f64))
+        .collect();
+    let c: Vec<f64> = (0..N)
+        .map(|i| [0.5, -2.0, 3.0][i % 3] + 0.01 * i as f64)
+        .collect();
+    let grad = |th: &[f64]| (0..N).map(|i| a[i] * (th[i] - c[i])).collect::<Vec<_>>();
     let schedule = Schedule::Step {
         initial: 0.1,
         factor: 0.5,
         steps: 7,
     };
-    let mut adam = Adam::new(3, schedule);
-    let mut theta = vec![0.0; 3];
-    let (mut th_ref, mut m, mut v) = (vec![0.0; 3], [0.0; 3], [0.0; 3]);
+    let mut adam = Adam::new(N, schedule);
+    let mut theta = vec![0.0; N];
+    let (mut th_ref, mut m, mut v) = (vec![0.0; N], [0.0; N], [0.0; N]);
     let (b1, b2, eps) = (0.9_f64, 0.999_f64, 1e-8);
     for t in 1..=30 {
         let alpha = 0.1 * 0.5_f64.powi((t - 1) / 7);
         let g = grad(&th_ref);
-        for i in 0..3 {
+        for i in 0..N {
             m[i] = b1 * m[i] + (1.0 - b1) * g[i];
             v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
             let m_hat = m[i] / (1.0 - b1.powi(t));
@@ -35,7 +42,7 @@ fn adam_follows_kingma_and_ba_algorithm_1() {
         }
         let g = grad(&theta);
         adam.step(&mut theta, &g);
-        for i in 0..3 {
+        for i in 0..N {
             assert!(
                 (theta[i] - th_ref[i]).abs() <= 1e-15 * th_ref[i].abs().max(1.0),
                 "step {t}, θ{i}: {} vs {}",
@@ -46,10 +53,10 @@ fn adam_follows_kingma_and_ba_algorithm_1() {
     }
     assert_eq!(adam.steps(), 30);
     // The first step moves every coordinate by α against the sign of the gradient.
-    let mut adam = Adam::new(3, Schedule::Constant(0.01));
-    let mut theta = vec![0.0; 3];
-    adam.step(&mut theta, &grad(&[0.0; 3]));
-    for i in 0..3 {
+    let mut adam = Adam::new(N, Schedule::Constant(0.01));
+    let mut theta = vec![0.0; N];
+    adam.step(&mut theta, &grad(&[0.0; N]));
+    for i in 0..N {
         assert!((theta[i] - 0.01 * c[i].signum()).abs() < 1e-9);
     }
 }
