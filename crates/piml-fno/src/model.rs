@@ -2,7 +2,6 @@
 //! convolution on the kept modes plus a pointwise linear skip, then GELU), projection; the
 //! forward pass of a batch of samples and its hand-written reverse pass.
 
-use crate::gemm::{MatRef, Start, gemm};
 use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};
@@ -10,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::Error;
 use crate::gelu::activate;
+use crate::gemm::{MatRef, Start, gemm};
 use crate::real::Real;
 use crate::spectral::{Modes, Scratch, Transforms};
 
