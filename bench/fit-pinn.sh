@@ -10,7 +10,8 @@
 #
 # Both sides run in float64 with each seed of SEEDS (their own points and initial weights per
 # seed: a PINN's parameter error varies from seed to seed, so errors are compared as medians);
-# fit-pinn on 2 threads (and on 1 for the first seed), DeepXDE on 1 (its f32 run on the first seed).
+# fit-pinn on 2 threads (and on 1 for the first seed), DeepXDE on 1; on the first seed both
+# also run in float32 (fit-pinn --precision f32: its Adam phase; L-BFGS stays f64).
 #
 # Environment: VENV (default venv/), BIN (target/release), ADAM (10000), LBFGS (2000),
 # SEEDS ("0 1 2"), OUT (bench/out), REPORT (docs/BENCHMARKS.md), PEERS (../shared/peers).
@@ -35,14 +36,15 @@ trap 'rm -rf "$work"' EXIT
 "$VENV/bin/python" bench/peers/fisher_inverse_data.py "$work/data.csv"
 : >"$results"
 runs=()
-for seed in $SEEDS; do runs+=("2 $seed"); done
-runs+=("1 $first")
+for seed in $SEEDS; do runs+=("2 $seed f64"); done
+runs+=("1 $first f64" "2 $first f32")
 for run in "${runs[@]}"; do
-    read -r threads seed <<<"$run"
+    read -r threads seed precision <<<"$run"
     "$BIN/fit-pinn" testdata/fisher-inverse.json --data "$work/data.csv" -o "$work/fit.json" \
         --set D=0.1 --set r=0.5 --interior 2176 --boundary 100 --initial 100 --layers 3x32 \
-        --adam "$ADAM" --lr 1e-3 --lbfgs "$LBFGS" --threads "$threads" --seed "$seed" --quiet
-    "$VENV/bin/python" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"solver": "fit-pinn", "precision": "float64", "threads": int(sys.argv[2]), "seed": int(sys.argv[3]), "D": d["parameters"]["D"]["estimate"], "k": d["parameters"]["r"]["estimate"], "adam_steps": d["iterations"]["adam"], "lbfgs_iterations": d["iterations"]["lbfgs"], "lbfgs_evaluations": d["iterations"]["lbfgs_evaluations"], **d["timing"]}))' \
+        --adam "$ADAM" --lr 1e-3 --lbfgs "$LBFGS" --precision "$precision" --threads "$threads" \
+        --seed "$seed" --quiet
+    "$VENV/bin/python" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"solver": "fit-pinn", "precision": {"f64": "float64", "f32": "float32"}[d["precision"]["adam"]], "threads": int(sys.argv[2]), "seed": int(sys.argv[3]), "D": d["parameters"]["D"]["estimate"], "k": d["parameters"]["r"]["estimate"], "adam_steps": d["iterations"]["adam"], "lbfgs_iterations": d["iterations"]["lbfgs"], "lbfgs_evaluations": d["iterations"]["lbfgs_evaluations"], **d["timing"]}))' \
         "$work/fit.json" "$threads" "$seed" >>"$results"
 done
 peer_runs=()

@@ -43,12 +43,17 @@ def error(r, name, truth):
     return abs(r[name] - truth) / truth
 
 
+def per_1000_adam(r):
+    return (r.get("adam_seconds") or 0.0) * 1000 / max(r["adam_steps"], 1)
+
+
 def report(results, out):
     rows = [json.loads(line) for line in open(results) if line.strip()]
     commit = git_commit()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     peer = [r for r in rows if r["solver"] == "deepxde" and r["precision"] == "float64"]
-    ours = [r for r in rows if r["solver"] == "fit-pinn" and r["threads"] == 2]
+    ours = [r for r in rows if r["solver"] == "fit-pinn" and r["threads"] == 2 and r["precision"] == "float64"]
+    single = {r["solver"]: r for r in rows if r["precision"] == "float32"}
     peer_time = {r["seed"]: r["seconds"] for r in peer}
     lines = [
         "<!-- fit-pinn:begin -->",
@@ -63,14 +68,14 @@ def report(results, out):
         "100 initial; Adam at 1e-3, then L-BFGS keeping 100 correction pairs (DeepXDE's setting and "
         "fit-pinn's default). Each seed draws its own collocation points and initial weights on each side. "
         "Wall times of training (DeepXDE's own timers; fit-pinn's FIT.json `timing`). "
+        "fit-pinn float32 is `--precision f32`: the network pass of its Adam phase in f32, L-BFGS in f64. "
         "The last column divides DeepXDE f64's time for the same seed by this row's.",
         "",
         "| solver | precision | threads | seed | Adam steps | s per 1000 Adam | L-BFGS iterations (evaluations) | ms per L-BFGS evaluation | training s | D error | k error | DeepXDE f64 / this |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        adam_s = r.get("adam_seconds") or 0.0
-        per1000 = adam_s * 1000 / max(r["adam_steps"], 1)
+        per1000 = per_1000_adam(r)
         per_eval = 1000 * (r.get("lbfgs_seconds") or 0.0) / max(r["lbfgs_evaluations"], 1)
         base = peer_time.get(r["seed"])
         ratio = f"{base / r['seconds']:.1f}" if base and r["seconds"] else ""
@@ -88,6 +93,16 @@ def report(results, out):
             f"median D error {med(error(r, 'D', D_TRUE) for r in ours):.2%} (fit-pinn) against "
             f"{med(error(r, 'D', D_TRUE) for r in peer):.2%} (DeepXDE f64), median k error "
             f"{med(error(r, 'k', K_TRUE) for r in ours):.3%} against {med(error(r, 'k', K_TRUE) for r in peer):.3%}.",
+        ]
+    if "fit-pinn" in single and "deepxde" in single:
+        ours32, peer32 = single["fit-pinn"], single["deepxde"]
+        lines += [
+            "",
+            f"Both in float32 (seed {ours32['seed']}, fit-pinn on {ours32['threads']} threads): DeepXDE f32 / fit-pinn f32 "
+            f"end to end **{peer32['seconds'] / ours32['seconds']:.1f}×**, per 1000 Adam steps "
+            f"{per_1000_adam(peer32) / per_1000_adam(ours32):.1f}×; D error {error(ours32, 'D', D_TRUE):.2%} against "
+            f"{error(peer32, 'D', D_TRUE):.2%}, k error {error(ours32, 'k', K_TRUE):.3%} against "
+            f"{error(peer32, 'k', K_TRUE):.3%}.",
         ]
     lines += ["<!-- fit-pinn:end -->"]
     write_section(out, "\n".join(lines) + "\n", "fit-pinn")

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use piml_nn::{Adam, Evaluator, Lbfgs, Mlp, Schedule};
+use piml_nn::{Adam, Evaluator, Lbfgs, Mlp, Precision, Schedule};
 use piml_sampling::Method;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -40,6 +40,10 @@ pub struct Resample {
 pub struct Settings {
     pub adam_steps: usize,
     pub schedule: Schedule,
+    /// The float type of the network pass during the Adam phase (f32: twice the vector lanes;
+    /// the loss, gradient sums and Adam stay f64). L-BFGS always evaluates in f64: its line
+    /// search compares losses that differ in digits f32 does not keep.
+    pub adam_precision: Precision,
     pub lbfgs_iters: u64,
     /// Correction pairs L-BFGS keeps.
     pub lbfgs_memory: usize,
@@ -236,7 +240,7 @@ impl Trainer {
             Weights::Fixed(w) => w,
             Weights::Adaptive { .. } => [1.0; 4],
         };
-        let evaluator = evaluator(&problem, &mlp)?;
+        let evaluator = evaluator(&problem, &mlp, settings.adam_precision)?;
         Ok(Trainer {
             shares: Shares::new(&problem, &evaluator),
             problem,
@@ -265,15 +269,26 @@ impl Trainer {
         let state = Checkpoint::decode(bytes, &self.key, self.state.params.len())?;
         if let Some(columns) = &state.interior {
             self.problem.set_interior(columns)?;
-            self.rebuild()?;
         }
         self.state = state;
+        // New points, or a checkpoint past the Adam phase of an f32 run.
+        if self.state.interior.is_some() || self.evaluator.precision() != self.precision() {
+            self.rebuild()?;
+        }
         Ok(self)
     }
 
-    /// A new evaluator (and its shares) for the problem's points.
+    /// The float type of the network pass in the current phase.
+    fn precision(&self) -> Precision {
+        match self.state.phase {
+            Phase::Adam => self.settings.adam_precision,
+            Phase::Lbfgs | Phase::Done => Precision::F64,
+        }
+    }
+
+    /// A new evaluator (and its shares) for the problem's points, in the phase's precision.
     fn rebuild(&mut self) -> Result<(), Error> {
-        self.evaluator = evaluator(&self.problem, &self.mlp)?;
+        self.evaluator = evaluator(&self.problem, &self.mlp, self.precision())?;
         self.shares = Shares::new(&self.problem, &self.evaluator);
         Ok(())
     }
@@ -327,6 +342,9 @@ impl Trainer {
                 return Ok(self.outcome(ending, 0, 0, String::new(), false));
             }
             self.state.phase = Phase::Lbfgs;
+            if self.evaluator.precision() != self.precision() {
+                self.rebuild()?;
+            }
             self.save(monitor)?;
         }
         let (iterations, evaluations, note, converged) = if self.state.phase == Phase::Lbfgs {
@@ -602,7 +620,7 @@ impl Trainer {
         let mut trial = self.problem.clone();
         trial.set_interior(&candidates.columns)?;
         let net = &self.state.params[..self.mlp.n_params()];
-        let jets = evaluator(&trial, &self.mlp)?.jets(net, 0)?;
+        let jets = evaluator(&trial, &self.mlp, Precision::F64)?.jets(net, 0)?;
         let (values, _) = self
             .problem
             .parameters(&self.state.params[self.mlp.n_params()..]);
@@ -719,9 +737,10 @@ impl Trainer {
     }
 }
 
-fn evaluator(problem: &Problem, mlp: &Mlp) -> Result<Evaluator, Error> {
+fn evaluator(problem: &Problem, mlp: &Mlp, precision: Precision) -> Result<Evaluator, Error> {
     Ok(
         Evaluator::new(mlp, problem.point_sets()?, problem.unknowns().len())?
-            .with_block_size(BLOCK),
+            .with_block_size(BLOCK)
+            .with_precision(precision),
     )
 }

@@ -211,6 +211,10 @@ impl Report<'_> {
                 "lbfgs": o.lbfgs_iterations,
                 "lbfgs_evaluations": o.lbfgs_evaluations,
             },
+            "precision": {
+                "adam": format!("{:?}", self.args.precision).to_lowercase(),
+                "lbfgs": "f64",
+            },
             "network": {
                 "inputs": coords,
                 "outputs": problem.species(),

@@ -28,13 +28,23 @@ fn estimate(fit: &serde_json::Value, name: &str) -> f64 {
 
 #[test]
 fn forward_heat_equation_matches_the_exact_solution() {
-    // u_t = D u_xx, u(0) = u(1) = 0, u0 = sin(πx): u = exp(−Dπ²t) sin(πx).
+    // u_t = D u_xx, u(0) = u(1) = 0, u0 = sin(πx): u = exp(−Dπ²t) sin(πx). With the Adam
+    // phase in f32 too: L-BFGS, always in f64, polishes to the same accuracy (f32's 6e-8
+    // relative rounding is far below the bound).
+    for precision in ["f64", "f32"] {
+        heat_forward(precision);
+    }
+}
+
+fn heat_forward(precision: &str) {
     let dir = Dir::new();
     let (fit, pred) = (dir.path("fit.json"), dir.path("pred.parquet"));
     run_ok(
         BIN,
         &[
             &testdata("heat-sine.json"),
+            "--precision",
+            precision,
             "-o",
             &fit,
             "--interior",
@@ -61,7 +71,10 @@ fn forward_heat_equation_matches_the_exact_solution() {
     let pi = std::f64::consts::PI;
     let l2 = l2_error(&pred, |t, x, _| (-0.1 * pi * pi * t).exp() * (pi * x).sin());
     // The bound; this run reaches about 2e-4.
-    assert!(l2 < 1e-3, "relative L2 error {l2:.3e}");
+    assert!(l2 < 1e-3, "{precision}: relative L2 error {l2:.3e}");
+    let precisions = &read_json(&fit)["precision"];
+    assert_eq!(precisions["adam"], precision);
+    assert_eq!(precisions["lbfgs"], "f64");
 }
 
 /// Relative L2 distance of a prediction table's `u` from `exact(t, x, y)`.
@@ -287,9 +300,11 @@ fn inverse_michaelis_menten_from_a_time_course() {
 }
 
 /// A short inverse run writing every output into `dir`, with checkpoints in `ckpt`.
-fn checkpointed(dir: &Dir, ckpt: &str) -> Vec<String> {
+fn checkpointed(dir: &Dir, ckpt: &str, precision: &str) -> Vec<String> {
     vec![
         testdata("mm-reduced.json"),
+        "--precision".into(),
+        precision.into(),
         "--data".into(),
         testdata("pinn/mm-data.csv"),
         "-o".into(),
@@ -376,10 +391,19 @@ fn interrupt(args: &[String], ckpt: &Path, signal: &str) -> std::process::ExitSt
 
 #[test]
 fn killed_and_resumed_runs_end_with_the_bytes_of_an_uninterrupted_run() {
+    killed_and_resumed("f64");
+}
+
+#[test]
+fn killed_and_resumed_runs_with_adam_in_f32_end_with_the_same_bytes() {
+    killed_and_resumed("f32");
+}
+
+fn killed_and_resumed(precision: &str) {
     // One directory for every run, so that the command line (stored in the outputs) is the same.
     let dir = Dir::new();
     let ckpt = dir.path("ckpt");
-    let args = checkpointed(&dir, &ckpt);
+    let args = checkpointed(&dir, &ckpt, precision);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let clean = || {
         for f in std::fs::read_dir(dir.path("")).unwrap() {
@@ -418,14 +442,19 @@ fn killed_and_resumed_runs_end_with_the_bytes_of_an_uninterrupted_run() {
 fn a_checkpoint_of_another_run_is_refused() {
     let dir = Dir::new();
     let ckpt = dir.path("ckpt");
-    let mut args = checkpointed(&dir, &ckpt);
+    let mut args = checkpointed(&dir, &ckpt, "f64");
     let i = args.iter().position(|a| a == "3000").unwrap();
     args[i] = "100".into();
     run_ok(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    args[i] = "200".into();
-    let out = run(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to another run"));
+    // Other Adam steps, or the same run with its Adam phase in f32.
+    let p = args.iter().position(|a| a == "f64").unwrap();
+    for (at, value) in [(i, "200"), (p, "f32")] {
+        let mut other = args.clone();
+        other[at] = value.into();
+        let out = run(BIN, &other.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to another run"));
+    }
 }
 
 #[test]
