@@ -2,7 +2,8 @@
 //! algebraic models to measurements: the likelihood of a data table under a
 //! model's noise, with its exact gradient and Fisher information from
 //! forward sensitivities (one solve for all three);
-//! Levenberg–Marquardt (Fisher scoring) or L-BFGS in bounded coordinates;
+//! Levenberg–Marquardt (Fisher scoring, a trust-region method projected on the bounds) or
+//! L-BFGS in bounded coordinates, both converged only when the projected gradient vanishes;
 //! multistart from a Latin hypercube; standard errors, correlations and
 //! Wald intervals; AIC, AICc, BIC and Akaike weights across models.
 //!
@@ -24,8 +25,8 @@ pub use error::Error;
 pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
 };
-pub use optimise::{Method, Outcome, Settings, minimise};
+pub use optimise::{CONVERGED_WITHIN, Method, Outcome, Settings, minimise, projected_gradient};
 pub use piml_optim::Transform;
-pub use problem::{Estimated, Evaluation, Problem, SigmaSource};
+pub use problem::{AT_BOUND, Bound, Estimated, Evaluation, Problem, SigmaSource};
 pub use selection::{Criteria, Ranked, rank};
 pub use uncertainty::Uncertainty;

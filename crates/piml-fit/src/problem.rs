@@ -30,10 +30,60 @@ pub struct Estimated {
     pub value: f64,
 }
 
+/// An estimate this close to a bound, relative to the width of the bounds in the coordinates
+/// they apply in (ln θ for log-scale parameters), is on the bound: 1e-6 of [1e-4, 100] in ln θ
+/// is a relative change of 1.4e-5 in θ, far below any standard error the data could give.
+pub const AT_BOUND: f64 = 1e-6;
+
+/// Which bound an estimate ended on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    Lower,
+    Upper,
+}
+
+impl Bound {
+    /// `"lower"` or `"upper"`, as the fit document spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bound::Lower => "lower",
+            Bound::Upper => "upper",
+        }
+    }
+
+    /// Whether a gradient of −log L with this sign pushes the estimate out through the bound
+    /// (so that the bound, not the data, holds it there).
+    pub fn holds(self, gradient: f64) -> bool {
+        match self {
+            Bound::Lower => gradient > 0.0,
+            Bound::Upper => gradient < 0.0,
+        }
+    }
+}
+
 impl Estimated {
     /// The map to optimiser coordinates: logistic over the (log-)bounds, free without bounds.
     pub fn transform(&self) -> Transform {
         Transform::new(self.bounds, self.scale == Scale::Log, false)
+    }
+
+    /// The bound `theta` lies on or within [`AT_BOUND`] of (relative to the width of the
+    /// bounds, in ln θ for log-scale parameters); `None` inside, without bounds, or for NaN.
+    pub fn at_bound(&self, theta: f64) -> Option<Bound> {
+        let t = self.transform();
+        let [lo, hi] = t.box_limits();
+        let near = AT_BOUND * (hi - lo);
+        if !near.is_finite() {
+            return None;
+        }
+        let z = t.box_coordinate(theta);
+        if z <= lo + near {
+            Some(Bound::Lower)
+        } else if z >= hi - near {
+            Some(Bound::Upper)
+        } else {
+            None
+        }
     }
 }
 
