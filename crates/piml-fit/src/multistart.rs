@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
-use crate::optimise::{Outcome, Settings, minimise};
-use crate::problem::Problem;
+use crate::optimise::{Outcome, Settings, minimise, projected_gradient};
+use crate::problem::{Bound, Problem};
 use crate::selection::Criteria;
 use crate::uncertainty::Uncertainty;
 
@@ -88,12 +88,14 @@ pub struct Summary {
     /// Estimated parameters (natural units) at the best start.
     pub theta: Vec<f64>,
     pub document: Value,
-    /// Warnings the tool should print (near-singular information, unconverged starts).
+    /// Warnings the tool should print (estimates on a bound, near-singular information,
+    /// unconverged starts).
     pub warnings: Vec<String>,
 }
 
-/// Summarises the starts of one model: the best, how many reached it, and
-/// the uncertainty from the Fisher information there.
+/// Summarises the starts of one model: the best, how many reached it, which
+/// estimates ended on a bound, and the uncertainty from the Fisher information
+/// of the others there.
 pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, Error> {
     let model = &problem.model().name;
     let best = results
@@ -124,8 +126,24 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
     names.extend(problem.profiled_names());
     let mut values = theta.clone();
     values.extend(&eval.sigmas);
-    let unc = Uncertainty::from_fisher(&eval.fisher);
+    // Estimates on a bound are held by it: reported as such, and left out of the one Fisher
+    // block that gives every standard error, interval, correlation and the condition number.
+    let sides = problem.at_bounds(&theta);
+    let mut held: Vec<bool> = sides.iter().map(Option::is_some).collect();
+    held.resize(names.len(), false);
+    let unc = Uncertainty::of_free(&eval.fisher, &held);
+    let stationarity = projected_gradient(&eval.gradient, &eval.fisher, &sides);
     let mut warnings = Vec::new();
+    for ((e, v), side) in problem.estimated().iter().zip(&theta).zip(&sides) {
+        if let (Some(side), Some([lo, hi])) = (side, e.bounds) {
+            let bound = if *side == Bound::Lower { lo } else { hi };
+            warnings.push(format!(
+                "model '{model}': parameter '{}' = {v} ended on its {} bound ({bound}): the bound holds it, not the data, so it has no standard error or interval; widen the bound if it is not physical",
+                e.name,
+                side.name(),
+            ));
+        }
+    }
     if let Some(weak) = &unc.weakest {
         let who: Vec<&str> = weak.iter().map(|&i| names[i].as_str()).collect();
         warnings.push(format!(
@@ -145,8 +163,16 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
         let mut entry = Map::new();
         entry.insert("estimate".into(), json!(values[i]));
         entry.insert("stderr".into(), json!(unc.stderr[i]));
-        entry.insert("ci95".into(), json!(unc.ci95(i, values[i])));
+        entry.insert(
+            "ci95".into(),
+            if held[i] {
+                Value::Null
+            } else {
+                json!(unc.ci95(i, values[i]))
+            },
+        );
         if let Some(e) = problem.estimated().get(i) {
+            entry.insert("at_bound".into(), json!(sides[i].map(Bound::name)));
             entry.insert("initial".into(), json!(e.value));
             entry.insert("bounds".into(), json!(e.bounds));
             entry.insert(
@@ -178,6 +204,7 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
         "n_observations": n,
         "n_estimated": k,
         "converged": best.outcome.converged,
+        "projected_gradient": stationarity,
         "iterations": best.outcome.iterations,
         "evaluations": best.outcome.evaluations,
         "termination": best.outcome.message,

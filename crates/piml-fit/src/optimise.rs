@@ -244,16 +244,6 @@ fn evaluate_z(problem: &Problem, coords: &Coordinates, z: &[f64]) -> Result<AtZ,
     Ok((eval, theta, g, f))
 }
 
-/// The bound each estimate of `theta` is on, if any.
-fn sides(problem: &Problem, theta: &[f64]) -> Vec<Option<Bound>> {
-    problem
-        .estimated()
-        .iter()
-        .zip(theta)
-        .map(|(e, v)| e.at_bound(*v))
-        .collect()
-}
-
 /// The trust-region scale of each box coordinate, so that ‖D·δ‖ measures relative changes:
 /// 1 for ln θ; 1/max(|θ₀|, its standard error at the start) for a parameter on a linear
 /// scale (1 when neither is known).
@@ -361,7 +351,7 @@ fn levenberg_marquardt(
     let mut radius = FIRST_RADIUS;
     let mut iteration = 0;
     let why = loop {
-        let stationarity = projected_gradient(g.as_slice(), &f, &sides(problem, &theta));
+        let stationarity = projected_gradient(g.as_slice(), &f, &problem.at_bounds(&theta));
         if stationarity <= target {
             break "projected gradient within the tolerance".to_string();
         }
@@ -442,7 +432,7 @@ fn levenberg_marquardt(
             break format!("no downhill step: the trust region shrank below {MIN_RADIUS:.0e}");
         }
     };
-    let stationarity = projected_gradient(g.as_slice(), &f, &sides(problem, &theta));
+    let stationarity = projected_gradient(g.as_slice(), &f, &problem.at_bounds(&theta));
     Outcome {
         theta,
         nll: eval.nll,
@@ -502,7 +492,7 @@ fn lbfgs(problem: &Problem, coords: &Coordinates, z0: Vec<f64>, settings: &Setti
             // when the same projected-gradient test as Levenberg–Marquardt's holds.
             let (converged, message) = match problem.evaluate(&theta) {
                 Ok(eval) => {
-                    let at = sides(problem, &theta);
+                    let at = problem.at_bounds(&theta);
                     let stationarity = projected_gradient(&eval.gradient, &eval.fisher, &at);
                     (
                         stationarity <= settings.converged_within(),

@@ -299,6 +299,15 @@ impl Problem {
             .collect()
     }
 
+    /// The bound each estimate of `theta` is on (see [`Estimated::at_bound`]), if any.
+    pub fn at_bounds(&self, theta: &[f64]) -> Vec<Option<Bound>> {
+        self.estimated
+            .iter()
+            .zip(theta)
+            .map(|(e, v)| e.at_bound(*v))
+            .collect()
+    }
+
     /// Number of estimated quantities: parameters and per-observable sigmas
     /// (the k of AIC and BIC).
     pub fn n_estimated(&self) -> usize {

@@ -73,6 +73,35 @@ impl Uncertainty {
         }
     }
 
+    /// The uncertainty of the quantities a bound does not hold (`held[i]` false), from their
+    /// block of the Fisher information alone: an estimate on its bound is not a maximum of
+    /// the likelihood there, so neither its curvature nor its correlations mean a standard
+    /// error. The held quantities get NaN standard errors and correlations; the condition
+    /// number and the weakest direction are the free block's, indexed as in `fisher`.
+    pub fn of_free(fisher: &DMatrix<f64>, held: &[bool]) -> Uncertainty {
+        let free: Vec<usize> = (0..fisher.nrows()).filter(|&i| !held[i]).collect();
+        let m = free.len();
+        let block =
+            Uncertainty::from_fisher(&DMatrix::from_fn(m, m, |i, j| fisher[(free[i], free[j])]));
+        let n = fisher.nrows();
+        let mut stderr = vec![f64::NAN; n];
+        let mut correlation = DMatrix::from_element(n, n, f64::NAN);
+        for (i, &a) in free.iter().enumerate() {
+            stderr[a] = block.stderr[i];
+            for (j, &b) in free.iter().enumerate() {
+                correlation[(a, b)] = block.correlation[(i, j)];
+            }
+        }
+        Uncertainty {
+            stderr,
+            correlation,
+            condition: if m == 0 { f64::NAN } else { block.condition },
+            weakest: block
+                .weakest
+                .map(|w| w.into_iter().map(|i| free[i]).collect()),
+        }
+    }
+
     /// Wald 95% interval of an estimate.
     pub fn ci95(&self, i: usize, estimate: f64) -> [f64; 2] {
         let h = Z_975 * self.stderr[i];
@@ -93,6 +122,23 @@ mod tests {
         assert!((u.stderr[1] - 0.5f64.sqrt()).abs() < 1e-14);
         let rho = -2.0 / (3.0f64 * 4.0).sqrt();
         assert!((u.correlation[(0, 1)] - rho).abs() < 1e-14);
+        assert!(u.weakest.is_none());
+    }
+
+    #[test]
+    fn leaves_out_what_a_bound_holds() {
+        // The issue-19 shape: a rate constant on its bound with 1e-83 information beside a
+        // well-informed amplitude and sigma. Its block alone is left out; the others'
+        // standard errors are those of their own block, [[4, 2], [2, 3]].
+        let f = DMatrix::from_row_slice(3, 3, &[4.0, 1e-42, 2.0, 1e-42, 1e-83, 0.0, 2.0, 0.0, 3.0]);
+        let u = Uncertainty::of_free(&f, &[false, true, false]);
+        assert!((u.stderr[0] - (3.0f64 / 8.0).sqrt()).abs() < 1e-14);
+        assert!(u.stderr[1].is_nan());
+        assert!((u.stderr[2] - 0.5f64.sqrt()).abs() < 1e-14);
+        assert!(u.correlation[(0, 1)].is_nan() && u.correlation[(1, 1)].is_nan());
+        // Unit-diagonal [[1, ρ], [ρ, 1]], ρ = 2/√12: condition (1 + |ρ|)/(1 − |ρ|).
+        let rho = 2.0 / 12.0f64.sqrt();
+        assert!((u.condition - (1.0 + rho) / (1.0 - rho)).abs() < 1e-12);
         assert!(u.weakest.is_none());
     }
 
