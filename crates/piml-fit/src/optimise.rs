@@ -353,7 +353,7 @@ fn levenberg_marquardt(
     let why = loop {
         let stationarity = projected_gradient(g.as_slice(), &f, &problem.at_bounds(&theta));
         if stationarity <= target {
-            break "projected gradient within the tolerance".to_string();
+            break "stationary".to_string();
         }
         if iteration == settings.max_iterations {
             break "iteration limit reached".to_string();
