@@ -1,5 +1,6 @@
 //! fit-kinetics end to end: model selection with predictions, shards merged
-//! into the unsharded document, an algebraic fit, and every bad input class.
+//! into the unsharded document, algebraic fits (one of issue 19's exponential rise, one held
+//! by its bounds), and every bad input class.
 
 use std::path::{Path, PathBuf};
 
@@ -195,6 +196,82 @@ fn fits_an_algebraic_model_to_initial_rates() {
     }
     assert_eq!(doc["n_observations"], 8);
     assert_eq!(doc["converged"], true);
+}
+
+/// Issue 19: the exponential rise of testdata/kinetics/exponential-rise.json, started at A = 10,
+/// k = 0.1 within bounds [1e-4, 100], walked to k = 100 and reported convergence. On NIST's
+/// BoxBOD data divided by 4 its least-squares optimum is certified: A = 213.80940889/4,
+/// k = 0.54723748542. The default fit reaches it to 1e-6 (the library's tests/optima.rs says
+/// why that is the tolerance), converged, nothing on a bound, nothing to warn about.
+#[test]
+fn fits_issue_19s_exponential_rise_to_its_certified_optimum() {
+    let dir = Dir::new();
+    let table = read_table(&testdata("kinetics/boxbod.csv")).unwrap();
+    let bod: Vec<Option<f64>> = table
+        .f64_values("bod")
+        .unwrap()
+        .iter()
+        .map(|v| v.map(|v| v / 4.0))
+        .collect();
+    let mut quarter = Table::new();
+    quarter.push_f64("day", table.f64_values("day").unwrap());
+    quarter.push_f64("bod", bod);
+    let data = dir.path("quarter.csv");
+    write_table(Path::new(&data), &quarter).unwrap();
+    let fit = dir.path("fit.json");
+    let model = testdata("kinetics/exponential-rise.json");
+    let out = run_ok(BIN, &[arg(&model), "--data", &data, "-o", &fit]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let doc = read_doc(&fit);
+    for (name, certified) in [("A", 213.809_408_89 / 4.0), ("k", 0.547_237_485_42)] {
+        let p = &doc["parameters"][name];
+        let estimate = p["estimate"].as_f64().unwrap();
+        assert!(
+            (estimate - certified).abs() < 1e-6 * certified,
+            "{name}: {estimate} vs {certified}"
+        );
+        assert!(
+            p["at_bound"].is_null() && p["stderr"].as_f64().is_some(),
+            "{p}"
+        );
+    }
+    assert_eq!(doc["converged"], true);
+    assert!(doc["projected_gradient"].as_f64().unwrap() < 1e-3);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 0);
+}
+
+/// The same model on BoxBOD's own data, whose plateau (A = 213.8) lies beyond the bound 100:
+/// every measurement exceeds 100, so the best the bounds allow is A = 100 with the rise over at
+/// once, k on its bound 100 too. Both are flagged and warned about, have no standard error or
+/// interval, and the run is converged (the projected gradient vanishes: both gradients push
+/// outwards). The condition number is that of the free block, the noise sigma alone: 1.
+#[test]
+fn estimates_held_by_their_bounds_are_flagged_warned_and_left_out_of_the_uncertainty() {
+    let dir = Dir::new();
+    let fit = dir.path("fit.json");
+    let model = testdata("kinetics/exponential-rise.json");
+    let data = testdata("kinetics/boxbod.csv");
+    let out = run_ok(BIN, &[arg(&model), "--data", arg(&data), "-o", &fit]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let doc = read_doc(&fit);
+    for name in ["A", "k"] {
+        let p = &doc["parameters"][name];
+        assert_eq!(p["estimate"], 100.0, "{p}");
+        assert_eq!(p["at_bound"], "upper", "{p}");
+        assert!(p["stderr"].is_null() && p["ci95"].is_null(), "{p}");
+        assert!(
+            stderr.contains(&format!(
+                "warning: model 'exponential-rise': parameter '{name}' = 100 ended on its upper bound (100)"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 2);
+    assert!(doc["parameters"]["sigma_bod"]["stderr"].as_f64().is_some());
+    assert_eq!(doc["fisher_condition_number"], 1.0);
+    assert_eq!(doc["converged"], true);
+    assert_eq!(doc["projected_gradient"], 0.0);
 }
 
 #[test]
