@@ -21,21 +21,31 @@ pub struct Group {
     /// Reaction–diffusion models: per measured row, the index into `times`
     /// and the grid cell whose centre is nearest the row's x (and y).
     pub sites: Vec<(usize, usize)>,
-    /// With [`InitialFrom::Data`]: each species' initial field on the grid's cells, from the
-    /// rows at the start of the time span (which are then not fitted).
+    /// With [`InitialFrom::Interpolated`]: each species' initial field on the grid's cells,
+    /// from the rows at the start of the time span (which are then not fitted).
     pub initial: Option<Vec<Vec<f64>>>,
+    /// With [`InitialFrom::Data`]: each species' measured positions at the start of the time
+    /// span and the mean value at each, the knots of an initial profile to be estimated.
+    pub initial_knots: Vec<(usize, Vec<(f64, f64)>)>,
 }
 
 /// Where a reaction–diffusion model's initial fields come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum InitialFrom {
-    /// The model's `initial` expressions (under each condition).
+    /// The model's `initial` expressions (under each condition)
     Model,
-    /// The measurements at the start of the time span, per condition: for each species, the
-    /// rows of the observables that measure it directly, replicates averaged at each position
-    /// and interpolated linearly onto the cell centres (constant beyond the first and last
-    /// position). 1-D models only.
+    /// The measurements at the start of the time span, per condition, as noisy as every other:
+    /// for each species, a profile through one unknown value per measured position (linear
+    /// between positions, constant beyond the ends) estimated with the parameters, the rows at
+    /// the start fitted like the rest. 1-D models only
     Data,
+    /// The measurements at the start of the time span, per condition, taken as exact: for each
+    /// species, the rows of the observables that measure it directly, replicates averaged at
+    /// each position and interpolated linearly onto the cell centres (constant beyond the first
+    /// and last position); those rows are not fitted. Noise in them biases the estimates (a
+    /// noisy start needs diffusion to smooth it): for noise-free initial data. 1-D models only
+    Interpolated,
 }
 
 /// One measured value.
@@ -85,8 +95,9 @@ impl Dataset {
     /// Reads the measurements of `table` for `model`; a reaction–diffusion
     /// model needs `cells`, the method-of-lines grid (cells per axis), and
     /// each row is matched to the cell whose centre is nearest its x (and y).
-    /// With [`InitialFrom::Data`] the rows at the start of the time span give
-    /// each experiment's initial fields instead of being fitted.
+    /// With [`InitialFrom::Data`] the rows at the start of the time span give the knots of
+    /// each experiment's initial profiles (estimated, those rows fitted), with
+    /// [`InitialFrom::Interpolated`] its fixed initial fields (those rows not fitted).
     pub fn on_grid(
         model: &Model,
         table: &Table,
@@ -95,7 +106,8 @@ impl Dataset {
         initial: InitialFrom,
     ) -> Result<Dataset, Error> {
         let bad = |msg: String| Error::Input(format!("{file}: {msg}"));
-        if initial == InitialFrom::Data && model.space.len() != 1 {
+        let from_data = matches!(initial, InitialFrom::Data | InitialFrom::Interpolated);
+        if from_data && model.space.len() != 1 {
             return Err(Error::Input(format!(
                 "model '{}': initial fields from the data need a 1-D reaction–diffusion model; it has {} space axes",
                 model.name,
@@ -236,6 +248,7 @@ impl Dataset {
                     inputs: Vec::new(),
                     sites: Vec::new(),
                     initial: None,
+                    initial_knots: Vec::new(),
                 });
                 times_of.push(Vec::new());
             }
@@ -258,8 +271,8 @@ impl Dataset {
                     cell += i * stride;
                     stride *= axis.n;
                 }
-                if initial == InitialFrom::Data && coord[0] == t0 {
-                    for (k, v) in measured {
+                if from_data && coord[0] == t0 {
+                    for &(k, v) in &measured {
                         if !v.is_finite() {
                             let name = &model.observables[observed[k]].name;
                             return Err(bad(format!(
@@ -268,7 +281,9 @@ impl Dataset {
                         }
                         initial_rows.push((g, observed[k], coord[1], v));
                     }
-                    continue;
+                    if initial == InitialFrom::Interpolated {
+                        continue;
+                    }
                 }
                 times_of[g].push(coord[0]);
                 groups[g].sites.push((times_of[g].len() - 1, cell));
@@ -309,34 +324,47 @@ impl Dataset {
                 raw.push((g, at, o, v, sigma, row));
             }
         }
-        if let (InitialFrom::Data, Some(grid)) = (initial, &grid) {
+        if let (true, Some(grid)) = (from_data, &grid) {
             let centres = &grid.coordinates()[0];
             for (g, group) in groups.iter_mut().enumerate() {
                 let experiment = match &group.condition {
                     Some(c) => format!("condition '{c}'"),
                     None => "the rows without a condition".to_string(),
                 };
-                if group.sites.is_empty() {
+                if times_of[g].iter().all(|&t| t == t0) {
                     return Err(bad(format!(
                         "{experiment}: every row is at t = {t0}, which gives the initial fields: no later measurement to fit"
                     )));
                 }
-                let fields = (0..model.species.len())
+                let knots = (0..model.species.len())
                     .map(|s| {
                         let points: Vec<(f64, f64)> = initial_rows
                             .iter()
                             .filter(|&&(h, o, ..)| h == g && model.measured_species(o) == Some(s))
                             .map(|&(.., x, v)| (x, v))
                             .collect();
-                        piml_model::interpolate_profile(&points, centres).ok_or_else(|| {
-                            bad(format!(
+                        if points.is_empty() {
+                            return Err(bad(format!(
                                 "{experiment}: no row at t = {t0} measures species '{}' (an observable whose expression is the species itself), so its initial field cannot come from the data",
                                 model.species[s].name
-                            ))
-                        })
+                            )));
+                        }
+                        Ok(piml_model::profile_knots(&points))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                group.initial = Some(fields);
+                if initial == InitialFrom::Interpolated {
+                    group.initial = Some(
+                        knots
+                            .iter()
+                            .map(|k| {
+                                piml_model::interpolate_profile(k, centres)
+                                    .expect("a profile has knots")
+                            })
+                            .collect(),
+                    );
+                } else {
+                    group.initial_knots = knots.into_iter().enumerate().collect();
+                }
             }
         }
         if raw.is_empty() {

@@ -14,6 +14,7 @@
 
 mod data;
 mod error;
+mod initial_profile;
 mod multistart;
 mod optimise;
 mod problem;
@@ -22,6 +23,7 @@ mod uncertainty;
 
 pub use data::{Dataset, Group, InitialFrom, Point, noise_kind};
 pub use error::Error;
+pub use initial_profile::InitialValue;
 pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
 };

@@ -22,8 +22,9 @@ use crate::uncertainty::Uncertainty;
 pub const REACHED_TOLERANCE: f64 = 1e-6;
 
 /// The start points: the model's values first, then N − 1 points of a Latin
-/// hypercube over the bounds (in log space for log-scale parameters). They
-/// depend on the seed and N only, never on the shard.
+/// hypercube over the bounds (in log space for log-scale parameters; estimated
+/// initial values keep their start). They depend on the seed and N only, never
+/// on the shard.
 pub fn start_points(problem: &Problem, n: usize, seed: u64) -> Result<Vec<Vec<f64>>, Error> {
     if n == 0 {
         return Err(Error::Input("--starts: expected at least 1".into()));
@@ -32,8 +33,14 @@ pub fn start_points(problem: &Problem, n: usize, seed: u64) -> Result<Vec<Vec<f6
     if n == 1 {
         return Ok(points);
     }
-    let ranges = problem
+    // Estimated initial values start at the measurements' means in every start: drawn at
+    // random they would start from a profile no experiment had.
+    let drawn: Vec<&crate::Estimated> = problem
         .estimated()
+        .iter()
+        .filter(|e| e.initial_value.is_none())
+        .collect();
+    let ranges = drawn
         .iter()
         .map(|e| {
             let [lo, hi] = e.bounds.ok_or_else(|| {
@@ -52,7 +59,19 @@ pub fn start_points(problem: &Problem, n: usize, seed: u64) -> Result<Vec<Vec<f6
         })
         .collect::<Result<Vec<_>, Error>>()?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    points.extend(latin_hypercube(&ranges, n - 1, &mut rng));
+    for draw in latin_hypercube(&ranges, n - 1, &mut rng) {
+        let mut values = draw.into_iter();
+        points.push(
+            problem
+                .estimated()
+                .iter()
+                .map(|e| match e.initial_value {
+                    Some(_) => e.value,
+                    None => values.next().expect("one draw per drawn parameter"),
+                })
+                .collect(),
+        );
+    }
     Ok(points)
 }
 
@@ -134,7 +153,12 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
     let unc = Uncertainty::of_free(&eval.fisher, &held);
     let stationarity = projected_gradient(&eval.gradient, &eval.fisher, &sides);
     let mut warnings = Vec::new();
+    // An initial value on its bound (a density of 0 in an empty stretch) is a measurement's
+    // value, not a parameter the data fail to determine: no warning.
     for ((e, v), side) in problem.estimated().iter().zip(&theta).zip(&sides) {
+        if e.initial_value.is_some() {
+            continue;
+        }
         if let (Some(side), Some([lo, hi])) = (side, e.bounds) {
             let bound = if *side == Bound::Lower { lo } else { hi };
             warnings.push(format!(
@@ -158,8 +182,33 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
             best.index, best.outcome.message
         ));
     }
+    // Estimated initial values are reported apart (`initial_profile`), and left out of the
+    // parameters and their correlations (which stay the model's: the marginal correlations
+    // of the full inverse).
+    let nuisance = |i: usize| {
+        problem
+            .estimated()
+            .get(i)
+            .and_then(|e| e.initial_value.as_ref())
+    };
+    let shown: Vec<usize> = (0..names.len())
+        .filter(|&i| nuisance(i).is_none())
+        .collect();
+    let mut profile: Vec<Value> = Vec::new();
+    for i in (0..names.len()).filter(|&i| nuisance(i).is_some()) {
+        let v = nuisance(i).expect("filtered");
+        let group = &problem.data().groups[v.group];
+        profile.push(json!({
+            "condition": group.condition,
+            "species": problem.model().species[v.species].name,
+            "position": v.position,
+            "estimate": values[i],
+            "stderr": unc.stderr[i],
+            "at_bound": sides[i].map(Bound::name),
+        }));
+    }
     let mut parameters = Map::new();
-    for (i, name) in names.iter().enumerate() {
+    for (i, name) in shown.iter().map(|&i| (i, &names[i])) {
         let mut entry = Map::new();
         entry.insert("estimate".into(), json!(values[i]));
         entry.insert("stderr".into(), json!(unc.stderr[i]));
@@ -187,13 +236,15 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
         }
         parameters.insert(name.clone(), Value::Object(entry));
     }
-    let correlation: Vec<Vec<f64>> = (0..names.len())
-        .map(|i| (0..names.len()).map(|j| unc.correlation[(i, j)]).collect())
+    let correlation: Vec<Vec<f64>> = shown
+        .iter()
+        .map(|&i| shown.iter().map(|&j| unc.correlation[(i, j)]).collect())
         .collect();
-    let document = json!({
+    let shown_names: Vec<&String> = shown.iter().map(|&i| &names[i]).collect();
+    let mut document = json!({
         "model": model,
         "parameters": parameters,
-        "correlation": { "parameters": names, "matrix": correlation },
+        "correlation": { "parameters": shown_names, "matrix": correlation },
         "fisher_condition_number": unc.condition,
         "objective": eval.nll,
         "log_likelihood": -eval.nll,
@@ -216,6 +267,10 @@ pub fn summarise(problem: &Problem, results: &[StartResult]) -> Result<Summary, 
             "reached_tolerance": REACHED_TOLERANCE,
         },
     });
+    if !profile.is_empty() {
+        // The initial fields estimated through the measurements at the start of the span.
+        document["initial_profile"] = Value::Array(profile);
+    }
     Ok(Summary {
         criteria,
         theta,

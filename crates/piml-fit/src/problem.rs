@@ -14,6 +14,7 @@ use piml_sim::{solve_kinetics, solve_kinetics_sensitivities};
 
 use crate::data::{Dataset, noise_kind};
 use crate::error::Error;
+use crate::initial_profile::{InitialValue, WithInitialValues, with_initial_values};
 
 /// ½·ln(2π), the constant of each Gaussian log-density.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -28,6 +29,9 @@ pub struct Estimated {
     pub bounds: Option<[f64; 2]>,
     /// The value in the model file (after `--set`): the first start.
     pub value: f64,
+    /// What the parameter stands for when it is an estimated initial value (a nuisance
+    /// parameter added for [`crate::InitialFrom::Data`]), not one of the model's.
+    pub initial_value: Option<InitialValue>,
 }
 
 /// An estimate this close to a bound, relative to the width of the bounds in the coordinates
@@ -152,6 +156,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(model: &Model, data: Dataset, solver: OdeSolver) -> Result<Problem, Error> {
+        let WithInitialValues {
+            model,
+            expressions: initial_expressions,
+            values: initial_values,
+        } = with_initial_values(model, &data);
+        let own = model.parameters.len() - initial_values.len();
+        let model = &model;
         let estimated: Vec<Estimated> = model
             .parameters
             .iter()
@@ -163,6 +174,7 @@ impl Problem {
                 scale: p.scale,
                 bounds: p.bounds,
                 value: p.value,
+                initial_value: index.checked_sub(own).map(|k| initial_values[k].clone()),
             })
             .collect();
         let mut profiled = Vec::new();
@@ -212,7 +224,12 @@ impl Problem {
                     .condition
                     .as_ref()
                     .map(|c| model.condition(c).expect("checked when the data were read"));
-                let under = condition.map_or_else(|| model.clone(), |c| model.under_condition(c));
+                let mut under =
+                    condition.map_or_else(|| model.clone(), |c| model.under_condition(c));
+                for (species, initial) in &initial_expressions[g] {
+                    under.species[*species].initial = initial.clone();
+                    under.species[*species].initial_given = true;
+                }
                 let kinetics = if model.is_algebraic() || model.is_spatial() {
                     None
                 } else {
@@ -336,6 +353,7 @@ impl Problem {
         let values: Vec<String> = self
             .estimated
             .iter()
+            .filter(|e| e.initial_value.is_none())
             .map(|e| format!("{}={}", e.name, p[e.index]))
             .collect();
         let condition = match &self.data.groups[group].condition {
@@ -578,10 +596,50 @@ impl Problem {
 
     /// −log L at `theta` (natural units), its gradient and the Fisher information.
     pub fn evaluate(&self, theta: &[f64]) -> Result<Evaluation, Error> {
-        let ne = self.estimated.len();
+        let (values, jac) = self.predict(theta, true)?;
+        Ok(self.likelihood(theta, values, &jac, self.estimated.len()))
+    }
+
+    /// −log L at `theta` and the predictions, without the gradient and the Fisher information
+    /// (no sensitivities are solved).
+    pub fn log_likelihood(&self, theta: &[f64]) -> Result<Evaluation, Error> {
+        let (values, _) = self.predict(theta, false)?;
+        Ok(self.likelihood(theta, values, &[], 0))
+    }
+
+    /// −log L at `theta` had the species taken the values `states[i]` at data point `i`
+    /// (each experiment's parameters and its observables applied to them) instead of the
+    /// model's solution: the likelihood of another approximation of the solution, such as a
+    /// network's, under the same noise. No gradient nor Fisher information.
+    pub fn evaluate_states(&self, theta: &[f64], states: &[Vec<f64>]) -> Result<Evaluation, Error> {
+        let points = &self.data.points;
+        if states.len() != points.len() {
+            return Err(Error::Input(format!(
+                "{} states for {} data points",
+                states.len(),
+                points.len()
+            )));
+        }
+        let ns = self.model.species.len();
+        let stride = 1 + ns + self.base.len();
+        let mut out = vec![0.0; self.tape.n_outputs()];
+        let mut values = vec![0.0; points.len()];
+        for (g, exp) in self.experiments.iter().enumerate() {
+            let p = self.experiment_parameters(exp, theta);
+            for &i in &exp.points {
+                let t = self.time(g, points[i].at);
+                self.tape.eval_parts(&[&states[i], &p, &[t]], &mut out);
+                values[i] = out[points[i].observable * stride];
+            }
+        }
+        Ok(self.likelihood(theta, values, &[], 0))
+    }
+
+    /// −log L of predictions `values` at the data points, with the gradient and Fisher
+    /// information of the first `ne` estimated parameters from `jac` (point-major ∂value/∂θ).
+    fn likelihood(&self, theta: &[f64], values: Vec<f64>, jac: &[f64], ne: usize) -> Evaluation {
         let nq = self.profiled.len();
         let p = self.full_parameters(theta);
-        let (values, jac) = self.predict(theta, true)?;
         let points = &self.data.points;
 
         // Each point maps to a Gaussian N(μ, e^{2u}) of z (z = y, or ln y for
@@ -647,7 +705,7 @@ impl Problem {
             predictions: values,
         };
         if !finite {
-            return Ok(eval);
+            return eval;
         }
         let mut nll = 0.0;
         let mut a = vec![0.0; ne + nq];
@@ -659,7 +717,12 @@ impl Problem {
                 SigmaSource::Column => pt.sigma.expect("a sigma column value").ln(),
                 SigmaSource::Known(s) => s.ln(),
                 SigmaSource::Parameter(idx) => {
-                    if let Some(j) = self.estimated.iter().position(|e| e.index == idx) {
+                    if let Some(j) = self
+                        .estimated
+                        .iter()
+                        .position(|e| e.index == idx)
+                        .filter(|&j| j < ne)
+                    {
                         b[j] = 1.0 / p[idx];
                     }
                     p[idx].ln()
@@ -691,6 +754,6 @@ impl Problem {
             }
         }
         eval.nll = nll;
-        Ok(eval)
+        eval
     }
 }

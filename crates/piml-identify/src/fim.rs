@@ -1,6 +1,6 @@
 //! The Fisher information of the estimated parameters at given values —
-//! piml-fit's, from one solve of the kinetic equations with their forward
-//! sensitivities, for every noise model piml-fit takes — with its
+//! piml-fit's, from one solve of the kinetic equations (or of a reaction–diffusion
+//! model's method-of-lines system) with their forward sensitivities, for every noise model piml-fit takes — with its
 //! eigen-decomposition (stiff and sloppy directions, Gutenkunst et al. 2007),
 //! Cramér–Rao standard errors and correlations.
 //!
@@ -11,7 +11,7 @@
 //! optimisation scale: ∂/∂log θ = θ∂/∂θ for log-scaled parameters.
 
 use nalgebra::{DMatrix, SymmetricEigen};
-use piml_fit::{Dataset, Problem};
+use piml_fit::{Dataset, InitialFrom, Problem};
 use piml_io::Table;
 use piml_model::{Model, NoiseKind, Scale};
 use piml_ode::OdeSolver;
@@ -53,14 +53,21 @@ pub fn problem(
     file: &str,
     solver: OdeSolver,
 ) -> Result<Problem, Error> {
-    if model.is_spatial() {
-        return Err(input(format!(
-            "model '{}' has space axes: fim and profile take kinetic and algebraic models",
-            model.name
-        )));
-    }
+    problem_on_grid(model, table, file, solver, None, InitialFrom::Model)
+}
+
+/// [`problem`] for any model: a reaction–diffusion model is solved by the method of lines on
+/// `cells` per axis (as fit-kinetics `--grid` does), its initial fields from `initial`.
+pub fn problem_on_grid(
+    model: &Model,
+    table: &Table,
+    file: &str,
+    solver: OdeSolver,
+    cells: Option<&[usize]>,
+    initial: InitialFrom,
+) -> Result<Problem, Error> {
     let model = analysed(model);
-    let data = Dataset::new(&model, table, file)?;
+    let data = Dataset::on_grid(&model, table, file, cells, initial)?;
     Ok(Problem::new(&model, data, solver)?)
 }
 

@@ -28,7 +28,7 @@ pub use combinations::{Combination, CombinationKind};
 pub use error::Error;
 pub use fim::{
     Fisher, NULL_FRACTION, NoiseUsed, SLOPPY_FRACTION, SigmaSource, analysed, apply_fit,
-    fisher_information, problem,
+    fisher_information, problem, problem_on_grid,
 };
 pub use profile::{ProfileClass, ProfilePoint, ProfileSummary, THRESHOLD, profiles, summarise};
 pub use report::{fim_report, profile_report, structural_report};

@@ -342,6 +342,7 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
                     None => Expr::Num(0.0),
                     Some(v) => initial_scope.expr(v, &child(&path, "initial"))?,
                 },
+                initial_given: map.contains_key("initial"),
                 diffusion,
             })
         })

@@ -30,13 +30,11 @@ pub fn rows_at(times: &[f64], t0: f64) -> Vec<usize> {
     (0..times.len()).filter(|&r| times[r] == t0).collect()
 }
 
-/// A profile through measured `(position, value)` points, evaluated at `at`: the values at
-/// equal positions are averaged (replicates), then interpolated linearly between neighbouring
-/// positions and held constant beyond the first and the last. `None` without points.
-pub fn interpolate_profile(points: &[(f64, f64)], at: &[f64]) -> Option<Vec<f64>> {
+/// The distinct positions of measured `(position, value)` points, increasing, each with the
+/// mean of its values (replicates averaged).
+pub fn profile_knots(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut sorted = points.to_vec();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // (position, mean value) at each distinct position, increasing.
     let mut knots: Vec<(f64, f64)> = Vec::new();
     let mut start = 0;
     while start < sorted.len() {
@@ -46,6 +44,14 @@ pub fn interpolate_profile(points: &[(f64, f64)], at: &[f64]) -> Option<Vec<f64>
         knots.push((x, mean));
         start = end;
     }
+    knots
+}
+
+/// A profile through measured `(position, value)` points, evaluated at `at`: the values at
+/// equal positions are averaged (replicates), then interpolated linearly between neighbouring
+/// positions and held constant beyond the first and the last. `None` without points.
+pub fn interpolate_profile(points: &[(f64, f64)], at: &[f64]) -> Option<Vec<f64>> {
+    let knots = profile_knots(points);
     let (first, last) = (*knots.first()?, *knots.last()?);
     Some(
         at.iter()
@@ -63,6 +69,42 @@ pub fn interpolate_profile(points: &[(f64, f64)], at: &[f64]) -> Option<Vec<f64>
             })
             .collect(),
     )
+}
+
+/// The profile of [`interpolate_profile`] through `values` at increasing `positions` as an
+/// expression of `coordinate`: Σᵢ vᵢ·φᵢ, with φᵢ the hat function that is 1 at xᵢ and 0 at its
+/// neighbours (the end ones held at 1 beyond the ends), so that its values may be unknowns.
+pub fn profile_expression(positions: &[f64], values: &[Expr], coordinate: &str) -> Expr {
+    use crate::expr::Func;
+    use crate::expr::simplify::{add, call, div, mul, sub};
+    let x = Expr::var(coordinate);
+    let n = positions.len();
+    let rise = |i: usize| {
+        let (a, b) = (positions[i - 1], positions[i]);
+        div(sub(x.clone(), Expr::Num(a)), Expr::Num(b - a))
+    };
+    let fall = |i: usize| {
+        let (a, b) = (positions[i], positions[i + 1]);
+        div(sub(Expr::Num(b), x.clone()), Expr::Num(b - a))
+    };
+    let clamp = |e: Expr| {
+        call(
+            Func::Max,
+            vec![Expr::Num(0.0), call(Func::Min, vec![Expr::Num(1.0), e])],
+        )
+    };
+    (0..n).fold(Expr::Num(0.0), |sum, i| {
+        let hat = match (i, n) {
+            (_, 1) => Expr::Num(1.0),
+            (0, _) => clamp(fall(0)),
+            (i, n) if i == n - 1 => clamp(rise(i)),
+            (i, _) => call(
+                Func::Max,
+                vec![Expr::Num(0.0), call(Func::Min, vec![rise(i), fall(i)])],
+            ),
+        };
+        add(sum, mul(values[i].clone(), hat))
+    })
 }
 
 #[cfg(test)]
@@ -91,6 +133,27 @@ mod tests {
             Some(vec![3.0, 3.0])
         );
         assert_eq!(interpolate_profile(&[], &[0.0]), None);
+    }
+
+    #[test]
+    fn the_profile_expression_is_the_interpolated_profile() {
+        let positions = [0.0, 1.0, 3.0];
+        let names = ["a", "b", "c"];
+        let values: Vec<Expr> = names.iter().map(|n| Expr::var(n)).collect();
+        let e = profile_expression(&positions, &values, "x");
+        let points = [(0.0, 2.0), (1.0, -1.0), (3.0, 5.0)];
+        let at = [-1.0, 0.0, 0.25, 1.0, 2.0, 3.0, 7.0];
+        let expected = interpolate_profile(&points, &at).unwrap();
+        let tape = crate::Tape::compile(&[e], &["x", "a", "b", "c"].map(String::from)).unwrap();
+        for (x, want) in at.iter().zip(expected) {
+            let mut out = [0.0];
+            tape.eval_parts(&[&[*x], &[2.0, -1.0, 5.0]], &mut out);
+            assert!(
+                (out[0] - want).abs() < 1e-15,
+                "x = {x}: {} != {want}",
+                out[0]
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod units;
 
 pub use error::Error;
 pub use expr::{Expr, Tape};
-pub use initial_data::{interpolate_profile, rows_at};
+pub use initial_data::{interpolate_profile, profile_expression, profile_knots, rows_at};
 pub use kinetics::{Kinetics, Observation};
 pub use model::{
     Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,

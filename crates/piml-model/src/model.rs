@@ -36,8 +36,11 @@ pub enum AxisBoundary {
 pub struct Species {
     pub name: String,
     pub units: Option<String>,
-    /// An expression of parameters and space coordinates.
+    /// An expression of parameters and space coordinates (0 when the model gives none).
     pub initial: Expr,
+    /// Whether the model file (or the condition it is under) gives `initial`: a fit may then
+    /// take the initial value from the data instead of the 0 that stands in for it.
+    pub initial_given: bool,
     /// An expression of parameters, coordinates and species (reaction–diffusion models).
     pub diffusion: Option<Expr>,
 }
@@ -241,6 +244,7 @@ impl Model {
         for (name, initial) in &condition.initial {
             if let Some(s) = m.species.iter_mut().find(|s| &s.name == name) {
                 s.initial = initial.clone();
+                s.initial_given = true;
             }
         }
         m

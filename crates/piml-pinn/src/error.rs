@@ -15,6 +15,9 @@ pub enum Error {
     /// A checkpoint that does not belong to this problem or is damaged.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// The solver check could not solve the model at the estimates.
+    #[error("solver check: {0}")]
+    Check(String),
     /// The loss or its gradient stopped being finite.
     #[error("training diverged in {phase} at step {step}: {what}; parameters {params}")]
     Diverged {
@@ -32,7 +35,7 @@ impl Error {
             Error::Input(_) | Error::Checkpoint(_) => true,
             Error::Network(e) => e.is_input_error(),
             Error::Sampling(e) => e.is_input_error(),
-            Error::Diverged { .. } => false,
+            Error::Diverged { .. } | Error::Check(_) => false,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! or fixed term weights, causal weighting and residual-based resampling, and writes
 //! checkpoints from which a run continues bit for bit.
 
+mod check;
 mod checkpoint;
 mod error;
 mod physics;
@@ -14,6 +15,10 @@ mod problem;
 mod train;
 mod unknowns;
 
+pub use check::{
+    CheckSettings, DISAGREE, Misfit, Network, NoiseSource, ObservableCheck, SolverCheck,
+    solver_check,
+};
 pub use error::Error;
 pub use problem::{
     BLOCK, CAUSAL_BINS, Collocation, InitialFrom, Observations, ObservedColumn, Problem, Scales,

@@ -75,13 +75,49 @@ pub struct Collocation {
 
 /// Where the initial condition comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum InitialFrom {
-    /// The model's `initial` expressions, as a loss term.
+    /// The data's rows at the start of the time span when the model gives no species an
+    /// `initial`, else the model's expressions as a loss term
+    Auto,
+    /// The model's `initial` expressions, as a loss term
     Model,
-    /// The model's expressions, imposed exactly: u = u0 + τ·N.
+    /// The model's expressions, imposed exactly: u = u0 + τ·N
     Hard,
-    /// The measurements at the first time of the span.
+    /// The measurements at the start of the time span, as a loss term weighted like every
+    /// other measurement
     Data,
+}
+
+impl InitialFrom {
+    /// The source [`InitialFrom::Auto`] stands for with `model` and `data`: the data when no
+    /// species has an `initial` in the model and some row lies at the start of the span
+    /// (a missing `initial` reads as 0, which measurements at t0 contradict), else the model.
+    /// The other sources stand for themselves.
+    pub fn resolve(self, model: &Model, data: &Observations) -> InitialFrom {
+        if self != InitialFrom::Auto {
+            return self;
+        }
+        let t0 = model.start_time();
+        let measured_at_start = data
+            .coords
+            .first()
+            .is_some_and(|t| !piml_model::rows_at(t, t0).is_empty());
+        if measured_at_start && model.species.iter().all(|s| !s.initial_given) {
+            InitialFrom::Data
+        } else {
+            InitialFrom::Model
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InitialFrom::Auto => "auto",
+            InitialFrom::Model => "model",
+            InitialFrom::Hard => "hard",
+            InitialFrom::Data => "data",
+        }
+    }
 }
 
 /// Characteristic scales, in the model's units.
@@ -194,6 +230,7 @@ impl Problem {
         if data.columns.iter().any(|c| c.values.len() != rows) {
             return Err(Error::Input("data columns differ in length".into()));
         }
+        let initial_from = initial_from.resolve(model, &data);
         let unknowns = Unknown::of_model(model);
         let names: Vec<String> = unknowns.iter().map(|u| u.name.clone()).collect();
         if initial_from == InitialFrom::Hard
@@ -313,7 +350,8 @@ impl Problem {
         sets.extend(self.side_sets(&boundary, &points.boundary_weights)?);
         let t0 = self.spans[0][0];
         match self.initial_from {
-            InitialFrom::Model => {
+            // (`Auto` was resolved to one of the others in `Problem::new`.)
+            InitialFrom::Model | InitialFrom::Auto => {
                 let initial = to_points("initial", &points.initial, nc)?;
                 if initial.is_empty() {
                     return Err(Error::Input("no initial collocation points".into()));
@@ -555,6 +593,28 @@ impl Problem {
 
     pub fn initial_from(&self) -> InitialFrom {
         self.initial_from
+    }
+
+    /// The number of distinct points measured at the start of the span that the initial
+    /// condition was fitted to ([`InitialFrom::Data`]; 0 otherwise): the values the network's
+    /// initial condition estimated.
+    pub fn initial_values_from_data(&self) -> usize {
+        let nc = self.spans.len();
+        let mut points: Vec<&[f64]> = self
+            .sets
+            .iter()
+            .filter(|s| matches!(s.kind, Kind::Data { term: Term::Ic, .. }))
+            .flat_map(|s| s.points.chunks_exact(nc))
+            .collect();
+        points.sort_by(|a, b| {
+            a.iter()
+                .zip(*b)
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        points.dedup();
+        points.len()
     }
 
     /// The interior points, row-major.

@@ -19,16 +19,6 @@ pub(crate) enum MethodArg {
     Lbfgs,
 }
 
-/// Where a reaction–diffusion model's initial fields come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum InitialArg {
-    /// The model's `initial` expressions
-    Model,
-    /// The rows at the start of the time span, per condition: replicates averaged, interpolated
-    /// linearly onto the cell centres, constant beyond the ends (1-D; those rows are not fitted)
-    Data,
-}
-
 /// The integrator flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OdeArg {
@@ -50,7 +40,7 @@ pub(crate) struct FitSettings {
     pub seed: u64,
     /// Cells per axis of a reaction–diffusion model's method-of-lines grid (empty: none).
     pub grid: Vec<usize>,
-    pub initial_from: InitialArg,
+    pub initial_from: InitialFrom,
     /// Fit only the rows of this experiment, under the model's settings for it.
     pub condition: Option<String>,
 }
@@ -97,8 +87,8 @@ impl FitSettings {
             },
             // Start tables written before --initial-from existed took the model's.
             initial_from: match v.get("initial_from") {
-                None => InitialArg::Model,
-                Some(i) => InitialArg::from_str(i.as_str()?, true).ok()?,
+                None => InitialFrom::Model,
+                Some(i) => InitialFrom::from_str(i.as_str()?, true).ok()?,
             },
             // Absent or null: every row, as before --condition existed.
             condition: match v.get("condition") {
@@ -163,11 +153,7 @@ impl Job {
                 None => model.clone(),
             };
             let grid = (!self.settings.grid.is_empty()).then_some(&self.settings.grid[..]);
-            let initial = match self.settings.initial_from {
-                InitialArg::Model => InitialFrom::Model,
-                InitialArg::Data => InitialFrom::Data,
-            };
-            let data = Dataset::on_grid(model, &table, &name, grid, initial)
+            let data = Dataset::on_grid(model, &table, &name, grid, self.settings.initial_from)
                 .with_context(|| format!("model {file}"))?;
             if problems.is_empty() && !data.ignored.is_empty() {
                 piml_cli::warn(format_args!(

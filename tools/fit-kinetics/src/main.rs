@@ -14,7 +14,8 @@ use piml_cli::{CommonArgs, Progress, warn};
 use piml_fit::{Problem, StartResult, run_starts, start_points};
 use piml_io::{Provenance, read_table, write_json, write_table};
 
-use crate::job::{FitSettings, InitialArg, Job, MethodArg, OdeArg, fit_document, read_models};
+use crate::job::{FitSettings, Job, MethodArg, OdeArg, fit_document, read_models};
+use piml_fit::InitialFrom;
 
 const EXAMPLE: &str = "\
 Examples:
@@ -81,11 +82,10 @@ struct Args {
     /// one); each data row is matched to the cell whose centre is nearest its x (and y)
     #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
     grid: Vec<usize>,
-    /// Initial fields of a reaction–diffusion model: the model's expressions, or the data's rows
-    /// at the start of the time span (per condition; replicates averaged, interpolated linearly
-    /// onto the cell centres, constant beyond the ends; 1-D only; those rows are not fitted)
-    #[arg(long, value_enum, value_name = "FROM", default_value_t = InitialArg::Model)]
-    initial_from: InitialArg,
+    /// Initial fields of a reaction–diffusion model (data: estimated through the rows at the
+    /// start of the span; interpolated: those rows taken as exact)
+    #[arg(long, value_enum, value_name = "FROM", default_value_t = InitialFrom::Model)]
+    initial_from: InitialFrom,
     /// Also write the table of every start (as a shard would) to this file
     #[arg(long, value_name = "FILE")]
     starts_table: Option<PathBuf>,

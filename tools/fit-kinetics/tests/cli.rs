@@ -366,7 +366,7 @@ fn fits_fisher_kpp_by_the_method_of_lines() {
 /// from a front plus a detached bump, 0.9·step(30 − x) + 0.4·exp(−((x − 120)/15)²), which the
 /// fitted model (testdata/fisher-kpp-1d.json, u0 = step(10 − x)) cannot express. The t = 0 rows
 /// come in two replicates, 0.05 above and below the truth, so only their average is the true
-/// profile. The data are the method-of-lines solution on the fitting grid (rtol 1e-10) with a
+/// profile (`--initial-from interpolated` takes it as exact; `data` estimates it). The data are the method-of-lines solution on the fitting grid (rtol 1e-10) with a
 /// stated σ = 0.01, so the only misfit left is the fit's integration error (rtol 1e-8): D and r
 /// come back to about 1e-6, checked to 1e-4. The model's own initial condition fits the same
 /// data badly: that control shows the profile is what the test measures.
@@ -424,9 +424,9 @@ fn fits_from_the_initial_profile_of_the_data() {
         run_ok(BIN, &args);
         (read_doc(&out), read_table(Path::new(&predict)).unwrap())
     };
-    let (doc, predictions) = fit("data", "from-data");
+    let (doc, predictions) = fit("interpolated", "interpolated");
     assert_eq!(doc["converged"], true);
-    assert_eq!(doc["settings"]["initial_from"], "data");
+    assert_eq!(doc["settings"]["initial_from"], "interpolated");
     for name in ["D", "r"] {
         let estimate = doc["parameters"][name]["estimate"].as_f64().unwrap();
         assert!((estimate - 1.0).abs() < 1e-4, "{name} = {estimate}");
@@ -434,6 +434,28 @@ fn fits_from_the_initial_profile_of_the_data() {
     // The t = 0 rows gave the initial fields: they are neither fitted nor predicted.
     assert_eq!(doc["n_observations"], 150);
     assert_eq!(predictions.n_rows(), 150);
+
+    // Estimated through the t = 0 rows instead, one value per position (every cell centre
+    // here): the later rows are exact, so the values come back to the replicates' mean, the
+    // true profile, and D and r as before; the t = 0 rows are fitted and predicted.
+    let (doc, predictions) = fit("data", "from-data");
+    assert_eq!(doc["converged"], true, "{doc}");
+    assert_eq!(doc["settings"]["initial_from"], "data");
+    for name in ["D", "r"] {
+        let estimate = doc["parameters"][name]["estimate"].as_f64().unwrap();
+        assert!((estimate - 1.0).abs() < 1e-4, "{name} = {estimate}");
+    }
+    assert_eq!(doc["n_observations"], 250);
+    assert_eq!(predictions.n_rows(), 250);
+    assert_eq!(doc["n_estimated"], 2 + 50);
+    let profile = doc["initial_profile"].as_array().unwrap();
+    assert_eq!(profile.len(), 50);
+    let truth = &rd.fields(&y0)[0];
+    for (value, u) in profile.iter().zip(truth) {
+        let estimate = value["estimate"].as_f64().unwrap();
+        assert!((estimate - u).abs() < 1e-5, "{value} against {u}");
+    }
+    assert!(doc["parameters"].get("u(t0, x=2)").is_none());
 
     let (control, _) = fit("model", "from-model");
     let worst = ["D", "r"]

@@ -45,12 +45,12 @@ fn coordinate_columns(table: &Table, names: &[String], file: &Path) -> Result<Ve
         .collect()
 }
 
-/// The measurements of one condition and the model under it.
+/// The measurements of one condition and the model under it, with the table of their rows.
 pub fn read_data(
     path: &Path,
     model: &Model,
     condition: Option<&str>,
-) -> Result<(Model, Observations)> {
+) -> Result<(Model, Observations, Table)> {
     let mut table = read_table(path)?;
     let mut model = model.clone();
     match condition {
@@ -134,6 +134,7 @@ pub fn read_data(
             coords: coord_columns,
             columns,
         },
+        table,
     ))
 }
 

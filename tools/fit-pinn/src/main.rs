@@ -1,6 +1,7 @@
 //! `fit-pinn`: a physics-informed neural network that learns a model's unknown parameters
 //! from sparse, noisy measurements.
 
+mod check;
 mod inputs;
 mod outputs;
 
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use piml_cli::{CommonArgs, Progress};
+use piml_cli::{CommonArgs, Progress, warn};
 use piml_nn::{Activation, Architecture, Mlp, Precision, Schedule};
 use piml_pinn::{
     Ending, Error, HistoryRow, InitialFrom, Monitor, Phase, Problem, Resample, Settings, Trainer,
@@ -61,10 +62,9 @@ struct Args {
     /// Design of the collocation points: uniform, lhs, sobol, halton, grid
     #[arg(long, value_name = "KIND", default_value = "sobol")]
     sampler: String,
-    /// Where the initial condition comes from: model (a loss term on the model's expressions),
-    /// hard (imposed exactly, u = u0 + τN), data (the measurements at the first time)
-    #[arg(long, value_name = "FROM", default_value = "model")]
-    initial_from: String,
+    /// Where the initial condition comes from
+    #[arg(long, value_enum, value_name = "FROM", default_value_t = InitialFrom::Auto)]
+    initial_from: InitialFrom,
     /// Hidden layers: DEPTHxWIDTH (3x32) or widths (64,32,32)
     #[arg(long, value_name = "SPEC", default_value = "3x32")]
     layers: String,
@@ -127,6 +127,10 @@ struct Args {
     /// Write the loss and parameter history
     #[arg(long, value_name = "FILE")]
     history: Option<PathBuf>,
+    /// Cells per axis of the method-of-lines solve that checks the estimates [default: three
+    /// per distinct measured position, at least 100]
+    #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
+    check_grid: Option<Vec<usize>>,
     /// Checkpoint directory: a run resumes from the checkpoint there
     #[arg(long, value_name = "DIR")]
     checkpoint: Option<PathBuf>,
@@ -171,12 +175,6 @@ fn run(args: Args) -> Result<()> {
     }
     let settings = settings(&args)?;
     let arch_flags = architecture_flags(&args)?;
-    let initial_from = match args.initial_from.as_str() {
-        "model" => InitialFrom::Model,
-        "hard" => InitialFrom::Hard,
-        "data" => InitialFrom::Data,
-        other => bail!("--initial-from: '{other}' is not one of model, hard, data"),
-    };
     let grid = args
         .predict_grid
         .as_deref()
@@ -184,10 +182,26 @@ fn run(args: Args) -> Result<()> {
         .transpose()
         .context("--predict-grid")?;
 
-    let (model, data) = match &args.data {
-        Some(path) => inputs::read_data(path, &model, args.condition.as_deref())?,
-        None => inputs::no_data(&model, args.condition.as_deref())?,
+    let (model, data, table) = match &args.data {
+        Some(path) => {
+            let (model, data, table) = inputs::read_data(path, &model, args.condition.as_deref())?;
+            (model, data, Some(table))
+        }
+        None => {
+            let (model, data) = inputs::no_data(&model, args.condition.as_deref())?;
+            (model, data, None)
+        }
     };
+    let initial_from = args.initial_from.resolve(&model, &data);
+    if matches!(initial_from, InitialFrom::Model | InitialFrom::Hard) {
+        for s in model.species.iter().filter(|s| !s.initial_given) {
+            warn(format!(
+                "{}: species '{}' has no \"initial\": its initial value is 0 (--initial-from data takes it from the measurements at the start of the span)",
+                args.model.display(),
+                s.name
+            ));
+        }
+    }
     let origin = match &args.data {
         Some(d) => format!("{} with {}", args.model.display(), d.display()),
         None => args.model.display().to_string(),
@@ -267,6 +281,22 @@ fn run(args: Args) -> Result<()> {
         );
     }
     let seconds = started.elapsed().as_secs_f64();
+    let check = match (&table, &args.data) {
+        (Some(table), Some(path)) => Some(check::run(
+            &model,
+            &mut trainer,
+            &outcome.params,
+            table,
+            path,
+            args.check_grid.clone(),
+        )),
+        _ => None,
+    };
+    if let Some(check) = &check {
+        for w in check::warnings(check) {
+            warn(w);
+        }
+    }
     let report = outputs::Report {
         args: &args,
         model: &model,
@@ -276,6 +306,7 @@ fn run(args: Args) -> Result<()> {
         seconds,
         phase_seconds: &monitor.timings,
         grid: grid.as_deref(),
+        check: check.as_ref(),
     };
     report.write()?;
     Ok(())
@@ -377,7 +408,7 @@ fn run_key(args: &Args, model: &piml_model::Model) -> String {
         a.boundary,
         a.initial,
         a.sampler,
-        a.initial_from,
+        a.initial_from.name(),
         a.layers,
         a.activation,
         a.fourier,

@@ -8,6 +8,7 @@ use piml_pinn::{InitialFrom, Outcome, Phase, Term, Trainer};
 use serde_json::{Map, Value, json};
 
 use crate::Args;
+use crate::check::{self, Checked};
 use crate::inputs::coordinates;
 
 pub struct Report<'a> {
@@ -19,6 +20,7 @@ pub struct Report<'a> {
     pub seconds: f64,
     pub phase_seconds: &'a [(Phase, f64, usize)],
     pub grid: Option<&'a [usize]>,
+    pub check: Option<&'a Checked>,
 }
 
 impl Report<'_> {
@@ -206,6 +208,8 @@ impl Report<'_> {
             "weights": term_map(o.weights),
             "converged": o.converged,
             "termination": o.termination,
+            // The estimates solved classically and compared with the network and the data.
+            "check": self.check.map(check::document),
             "iterations": {
                 "adam": o.adam_steps,
                 "lbfgs": o.lbfgs_iterations,
@@ -221,11 +225,8 @@ impl Report<'_> {
                 "hidden": arch.hidden,
                 "activation": arch.activation.name(),
                 "parameters": self.mlp.n_params(),
-                "initial_condition": match problem.initial_from() {
-                    InitialFrom::Model => "loss",
-                    InitialFrom::Hard => "hard",
-                    InitialFrom::Data => "data",
-                },
+                // Where the initial condition came from (`auto` resolved): model, hard, data.
+                "initial_condition": problem.initial_from().name(),
             },
             "points": {
                 "interior": problem.interior().len() / coords.len(),

@@ -528,3 +528,154 @@ fn adaptive_weights_causal_training_and_a_plateau_stop_are_reported() {
     }
     assert!(values(&h, "weight_pde").iter().all(|&w| w == 1.0));
 }
+
+/// Synthetic data with the PC-3 scratch assay's design (testdata/scratch/synthetic-d300.csv:
+/// 38 positions 50 µm apart, t = 0, 12, …, 48 h, three replicates, Gaussian σ = 1.27e-4
+/// cells/µm² — the assay's replicate spread —, D = 300 µm²/h, r = 0.044 /h), fitted with the
+/// default settings by a model without `initial`, as a new user would fit the assay.
+///
+/// The reference is the method of lines with the start estimated through the t = 0 rows
+/// (`fit-kinetics testdata/scratch/fisher-kpp.json --data testdata/scratch/synthetic-d300.csv
+/// --grid 114 --initial-from data`, then `identifiability profile` with the same flags):
+/// D = 449.5, profile interval [268, 650], r = 0.0462, [0.0431, 0.0493]; the truth lies in
+/// both. On six noise draws of this design the network's D stayed within 1.2 standard errors
+/// of that reference's (438/450, 239/299, 229/303, 196/232, 142/146, 233/261) and r within
+/// 1.5%; this draw's network gives D = 438, r = 0.0461.
+#[test]
+fn the_scratch_assays_design_gives_d_and_r_within_the_profile_intervals() {
+    const D_INTERVAL: [f64; 2] = [268.2, 650.0];
+    const R_INTERVAL: [f64; 2] = [0.043143, 0.049343];
+    const R_REFERENCE: f64 = 0.046187;
+    let dir = Dir::new();
+    let fit = dir.path("fit.json");
+    let out = run_ok(
+        BIN,
+        &[
+            &testdata("scratch/fisher-kpp.json"),
+            "--data",
+            &testdata("scratch/synthetic-d300.csv"),
+            "-o",
+            &fit,
+            "--seed",
+            "1",
+            "-q",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let fit = read_json(&fit);
+    assert_eq!(fit["network"]["initial_condition"], "data", "{fit}");
+    let (d, r) = (estimate(&fit, "D"), estimate(&fit, "r"));
+    assert!(D_INTERVAL[0] < d && d < D_INTERVAL[1], "D = {d}");
+    assert!(R_INTERVAL[0] < r && r < R_INTERVAL[1], "r = {r}");
+    assert!((r / R_REFERENCE - 1.0).abs() < 0.05, "r = {r}");
+    // The classical solve at the estimates agrees with the network and fits the data to the
+    // replicates' spread; nothing to warn about.
+    let check = &fit["check"];
+    assert_eq!(check["agree"], true, "{check}\n{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let u = &check["observables"]["u"];
+    assert_eq!(u["noise_source"], "replicates");
+    assert_eq!(u["points"], 570);
+    let (net, solver) = (
+        check["network_log_likelihood"].as_f64().unwrap(),
+        check["solver_log_likelihood"].as_f64().unwrap(),
+    );
+    assert!((net - solver).abs() < 10.0, "log L {net} against {solver}");
+    assert!(u["misfit_p"].as_f64().unwrap() > 0.01, "{u}");
+}
+
+/// A model without `initial` takes its start from the data's t = 0 rows by default; asked to
+/// use the model's, the run says the start is then 0. A network trained on the data alone
+/// (the residual weighted 0, so r stays at a start 2.3 times the truth) fits them without
+/// solving the model, and the solver check says so.
+#[test]
+fn the_start_comes_from_the_data_and_a_network_without_physics_fails_the_check() {
+    let dir = Dir::new();
+    let fit = dir.path("fit.json");
+    let short = |initial: &str| {
+        let args = [
+            &testdata("scratch/fisher-kpp.json"),
+            "--data",
+            &testdata("scratch/synthetic-d300.csv"),
+            "-o",
+            &fit,
+            "--initial-from",
+            initial,
+            "--weights",
+            "pde=0",
+            "--set",
+            "r=0.1",
+            "--adam",
+            "1500",
+            "--lbfgs",
+            "0",
+            "--interior",
+            "200",
+            "-q",
+        ];
+        let out = run_ok(BIN, &args);
+        (
+            read_json(&fit),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (doc, stderr) = short("auto");
+    assert_eq!(doc["network"]["initial_condition"], "data");
+    assert!(!stderr.contains("has no \"initial\""), "{stderr}");
+    let check = &doc["check"];
+    assert_eq!(check["agree"], false, "{check}");
+    assert!(
+        stderr.contains("solver check: 'u': the network and the solver disagree"),
+        "{stderr}"
+    );
+    let u = &check["observables"]["u"];
+    assert!(
+        u["difference_rms"].as_f64().unwrap() > 0.5 * u["noise_sigma"].as_f64().unwrap(),
+        "{u}"
+    );
+
+    let (doc, stderr) = short("model");
+    assert_eq!(doc["network"]["initial_condition"], "model");
+    assert!(
+        stderr.contains("species 'u' has no \"initial\": its initial value is 0"),
+        "{stderr}"
+    );
+}
+
+/// Physics that cannot explain the data: D held at 20 times the truth. However the network
+/// bends, the classical solve at the estimates misfits the data beyond the replicates' spread.
+#[test]
+fn the_solver_check_flags_a_model_that_misfits_the_data() {
+    let dir = Dir::new();
+    let mut model: serde_json::Value = read_json(&testdata("scratch/fisher-kpp.json"));
+    model["parameters"]["D"]["value"] = serde_json::json!(6000.0);
+    model["parameters"]["D"]["estimate"] = serde_json::json!(false);
+    let file = dir.path("wrong.json");
+    std::fs::write(&file, model.to_string()).unwrap();
+    let fit = dir.path("fit.json");
+    let out = run_ok(
+        BIN,
+        &[
+            &file,
+            "--data",
+            &testdata("scratch/synthetic-d300.csv"),
+            "-o",
+            &fit,
+            "--adam",
+            "2000",
+            "--lbfgs",
+            "300",
+            "--interior",
+            "1000",
+            "-q",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let doc = read_json(&fit);
+    let u = &doc["check"]["observables"]["u"];
+    assert!(u["misfit_p"].as_f64().unwrap() < 0.01, "{u}");
+    assert!(
+        stderr.contains("misfits the data by more than the noise"),
+        "{stderr}"
+    );
+}

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use piml_cli::warn;
-use piml_identify::{apply_fit, fim_report, fisher_information, problem};
+use piml_fit::InitialFrom;
+use piml_identify::{apply_fit, fim_report, fisher_information, problem_on_grid};
 use piml_io::{Provenance, read_json, read_table, write_json};
 use piml_ode::{Method, OdeSolver};
 
@@ -22,7 +23,8 @@ noise sigma (a number or a parameter), else estimated per observable (a nuisance
 
 /// Eigenvalues and eigenvectors of the Fisher information of the estimated parameters at a fit
 /// (stiff, sloppy and null directions), Cramér–Rao standard errors, Wald intervals and
-/// correlations, from forward sensitivities of the kinetic equations at the data's times.
+/// correlations, from forward sensitivities of the kinetic equations (or of a reaction–diffusion
+/// model by the method of lines, --grid) at the data's times.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLE, allow_negative_numbers = true)]
 pub(crate) struct Args {
@@ -43,9 +45,22 @@ pub(crate) struct Args {
     common: piml_cli::CommonArgs,
 }
 
-/// How the sensitivities are integrated (shared by `fim` and `profile`).
+/// How the likelihood is computed: the rows, the integrator, and for a reaction–diffusion
+/// model the method-of-lines grid and initial fields (shared by `fim` and `profile`; the same
+/// flags and meanings as fit-kinetics').
 #[derive(Debug, clap::Args)]
 pub(crate) struct Integration {
+    /// Only the data rows of this condition, under the model's settings for it
+    #[arg(long, value_name = "NAME")]
+    condition: Option<String>,
+    /// Cells per axis of the method-of-lines grid of a reaction–diffusion model (required for
+    /// one); each data row is matched to the cell whose centre is nearest its x (and y)
+    #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
+    grid: Vec<usize>,
+    /// Initial fields of a reaction–diffusion model (data: estimated through the rows at the
+    /// start of the span; interpolated: those rows taken as exact)
+    #[arg(long, value_enum, value_name = "FROM", default_value_t = InitialFrom::Model)]
+    initial_from: InitialFrom,
     /// Integrator of the sensitivities
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
@@ -77,12 +92,22 @@ pub(crate) fn load_problem(
     path: &std::path::Path,
     integration: &Integration,
 ) -> Result<piml_fit::Problem> {
-    let table = read_table(path)?;
-    let problem = problem(
-        model,
+    let mut table = read_table(path)?;
+    let mut model = model.clone();
+    if let Some(name) = &integration.condition {
+        table = table.rows_of_condition(name)?;
+        if let Some(c) = model.condition(name) {
+            model = model.under_condition(c);
+        }
+    }
+    let grid = (!integration.grid.is_empty()).then_some(&integration.grid[..]);
+    let problem = problem_on_grid(
+        &model,
         &table,
         &path.display().to_string(),
         solver(integration)?,
+        grid,
+        integration.initial_from,
     )?;
     if !problem.data().ignored.is_empty() {
         warn(format_args!(
