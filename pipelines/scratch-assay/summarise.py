@@ -19,7 +19,8 @@ columns = [
     "D_mol", "D_mol_lo", "D_mol_hi", "r_mol", "r_mol_lo", "r_mol_hi",
     "D_exact_start", "r_exact_start",
     "D_pinn", "r_pinn", "D_pinn_in_interval", "r_pinn_vs_mol",
-    "check_agree", "net_minus_solver_rms", "solver_rms", "replicate_sigma", "misfit_p",
+    "check_agree", "check_fits", "net_minus_solver_rms", "solver_rms", "replicate_sigma",
+    "misfit_p",
 ]
 print(",".join(columns))
 for d in sys.argv[1:]:
@@ -40,7 +41,7 @@ for d in sys.argv[1:]:
         number(exact["D"]["estimate"]), number(exact["r"]["estimate"]),
         number(d_pinn), number(r_pinn), str(inside).lower(),
         number(r_pinn / mol["r"]["estimate"] - 1, "+.3f"),
-        str(check.get("agree")).lower(),
+        str(check.get("agree")).lower(), str(check.get("fits")).lower(),
         number(u.get("difference_rms"), ".3g"), number(u.get("solver_rms"), ".3g"),
         number(u.get("noise_sigma"), ".3g"), number(u.get("misfit_p"), ".2g"),
     ]

@@ -21,6 +21,10 @@ use crate::Error;
 /// misfit by a quarter of σ², more than a good fit's own spread over a few dozen points.
 pub const DISAGREE: f64 = 0.5;
 
+/// The solver misfits the data when a misfit at least its own would have this probability or
+/// less under the model: a 1% false alarm rate.
+pub const MISFIT_P: f64 = 0.01;
+
 /// Relative tolerance of the check's solver (fit-kinetics' default); the absolute one is this
 /// times the largest measurement: integration errors a million times below the data.
 const RTOL: f64 = 1e-8;
@@ -41,6 +45,23 @@ pub struct SolverCheck {
     pub observables: Vec<ObservableCheck>,
     /// What the tool should say on stderr (and the document records).
     pub warnings: Vec<String>,
+}
+
+impl SolverCheck {
+    /// Whether network and solver agree at the data on every observable (within
+    /// [`DISAGREE`] noise σ).
+    pub fn agree(&self) -> bool {
+        self.observables
+            .iter()
+            .all(|o| o.difference_rms <= DISAGREE * o.noise_sigma)
+    }
+
+    /// Whether the solver fits the data within the noise on every observable that has an
+    /// independent noise level (no misfit test at p < 0.01); `None` when none has.
+    pub fn fits(&self) -> Option<bool> {
+        let tested: Vec<f64> = self.observables.iter().filter_map(|o| o.misfit_p).collect();
+        (!tested.is_empty()).then(|| tested.iter().all(|p| *p >= MISFIT_P))
+    }
 }
 
 /// The misfit of one approximation of the solution.
@@ -215,7 +236,7 @@ pub fn solver_check(
                 noise_source.name()
             ));
         }
-        if let Some(p) = misfit_p.filter(|p| *p < 0.01) {
+        if let Some(p) = misfit_p.filter(|p| *p < MISFIT_P) {
             warnings.push(format!(
                 "'{name}': the model solved at the estimates misfits the data by more than the noise: residual {solver_rms:.3e} (root mean square) against σ = {noise_sigma:.3e} from the {} (p = {p:.1e}); the model or its estimates do not explain the data",
                 noise_source.name()

@@ -16,7 +16,7 @@ mod train;
 mod unknowns;
 
 pub use check::{
-    CheckSettings, DISAGREE, Misfit, Network, NoiseSource, ObservableCheck, SolverCheck,
+    CheckSettings, DISAGREE, MISFIT_P, Misfit, Network, NoiseSource, ObservableCheck, SolverCheck,
     solver_check,
 };
 pub use error::Error;

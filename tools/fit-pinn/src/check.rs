@@ -92,7 +92,8 @@ pub fn document(check: &Checked) -> Value {
         "network_log_likelihood": c.network.log_likelihood,
         "solver_log_likelihood": c.solver.log_likelihood,
         "observables": observables,
-        "agree": c.warnings.is_empty(),
+        "agree": c.agree(),
+        "fits": c.fits(),
         "warnings": c.warnings,
     })
 }

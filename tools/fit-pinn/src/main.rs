@@ -87,8 +87,9 @@ struct Args {
     /// Learning-rate decay: FACTOR:STEPS multiplies the rate by FACTOR every STEPS steps
     #[arg(long, value_name = "FACTOR:STEPS")]
     lr_decay: Option<String>,
-    /// L-BFGS iterations after Adam
-    #[arg(long, value_name = "ITERS", default_value_t = 2000)]
+    /// L-BFGS iterations after Adam (an evaluation costs about as much as an Adam step; a
+    /// parameter the data barely determine creeps on for thousands of them)
+    #[arg(long, value_name = "ITERS", default_value_t = 6000)]
     lbfgs: u64,
     /// Correction pairs L-BFGS keeps (100 as in DeepXDE and PyTorch; a network has thousands
     /// of weights, and a short memory stalls on its ill-conditioned loss)

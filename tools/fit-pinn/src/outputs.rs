@@ -227,6 +227,8 @@ impl Report<'_> {
                 "parameters": self.mlp.n_params(),
                 // Where the initial condition came from (`auto` resolved): model, hard, data.
                 "initial_condition": problem.initial_from().name(),
+                // Species whose negative values the loss penalises (measured only as ≥ 0).
+                "nonnegative": problem.nonnegative_species(),
             },
             "points": {
                 "interior": problem.interior().len() / coords.len(),
