@@ -49,7 +49,7 @@ def section(work, command, date):
         "t = 1…20, Gaussian noise with known σ = 2% of the true value from numpy's `default_rng(0)`; "
         "`bench/peers/fit_scipy.py` writes the same data for fit-kinetics). Both fit (Vmax, Km) from "
         "(0.5, 5) with the ODE at rtol 1e-8, atol 1e-10: scipy's `least_squares` (trf, finite-difference "
-        "Jacobian) around `solve_ivp`, fit-kinetics' projected Levenberg–Marquardt with the Jacobian from "
+        "Jacobian) around `solve_ivp`, fit-kinetics' trust-region Levenberg–Marquardt (projected on the bounds) with the Jacobian from "
         "forward sensitivities, one thread. Estimates are compared with the least-squares fit on the "
         "Lambert-W closed form.",
         "",
