@@ -71,13 +71,16 @@ impl CommonArgs {
     }
 
     /// What every tool does first: start the thread pool, check that the
-    /// outputs can be written (before any work), read the model (`-` for
-    /// stdin) and apply the `--set` overrides.
-    pub fn start(&self, model: &std::path::Path, outputs: &[&std::path::Path]) -> Result<Model> {
+    /// outputs can be written and that none is an input (before any work), read
+    /// the model (`-` for stdin) and apply the `--set` overrides.
+    pub fn start(
+        &self,
+        model: &std::path::Path,
+        inputs: &[&std::path::Path],
+        outputs: &[&std::path::Path],
+    ) -> Result<Model> {
         self.init_threads()?;
-        for output in outputs {
-            piml_io::check_output_path(output)?;
-        }
+        check_outputs(outputs, &[&[model], inputs].concat())?;
         let mut model = read_model(model)?;
         self.apply_sets(&mut model)?;
         Ok(model)
@@ -90,4 +93,14 @@ impl CommonArgs {
         }
         Ok(())
     }
+}
+
+/// Checks, before any work, that every output can be written and that none is one of the
+/// inputs or named twice (exit status 2 for either).
+pub fn check_outputs(outputs: &[&std::path::Path], inputs: &[&std::path::Path]) -> Result<()> {
+    for output in outputs {
+        piml_io::check_output_path(output)?;
+    }
+    piml_io::check_outputs_against_inputs(outputs, inputs)?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ mod progress;
 mod shard;
 mod times;
 
-pub use common::CommonArgs;
+pub use common::{CommonArgs, check_outputs};
 pub use docs::main_parsed;
 pub use exit::{Classifier, main_with, warn};
 pub use progress::Progress;

@@ -16,15 +16,13 @@ pub(crate) fn is_std_stream(path: &Path) -> bool {
 }
 
 /// Checks, before any work is done, that an output can be written at `path`:
-/// its directory exists and is a directory (`-`, stdout, always can).
+/// its directory exists, is a directory and takes a new file (`-`, stdout,
+/// always can), and `path` is no directory.
 pub fn check_output_path(path: &Path) -> Result<()> {
     if is_std_stream(path) {
         return Ok(());
     }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = directory(path);
     let problem = if !dir.exists() {
         io::ErrorKind::NotFound
     } else if !dir.is_dir() {
@@ -32,7 +30,8 @@ pub fn check_output_path(path: &Path) -> Result<()> {
     } else if path.is_dir() {
         io::ErrorKind::IsADirectory
     } else {
-        return Ok(());
+        // A read-only folder fails here, before the work, not after it.
+        return temporary(path).map(drop);
     };
     Err(Error::OutputPath {
         file: path.to_path_buf(),
@@ -40,38 +39,72 @@ pub fn check_output_path(path: &Path) -> Result<()> {
     })
 }
 
-/// Writes through `write` into a temporary file in `path`'s directory and
-/// renames it to `path` after a complete, successful write; `-` writes to
-/// stdout instead.
-///
-/// On any error the temporary file is removed and an existing `path` keeps
-/// its bytes. Failing to create the temporary file or to rename it into
-/// place (no such directory, no permission, `path` is a directory) is
-/// [`Error::OutputPath`]; a failure while writing is [`Error::Write`], whose
-/// `io::Error` keeps its kind (`BrokenPipe` on a closed stdout).
-/// The new file gets the permissions a plain create would (0666 less the
-/// umask), not the owner-only ones of temporary files.
-pub fn atomic_write<F>(path: &Path, write: F) -> Result<()>
-where
-    F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
-{
-    if is_std_stream(path) {
-        let mut out = BufWriter::new(io::stdout());
-        return write(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|source| Error::Write {
-                file: "<stdout>".into(),
-                source,
+/// Checks that no output of a run is one of its inputs (the same file, by identity: another
+/// spelling, a link) nor named twice: `fit-kinetics --data d.csv -o d.csv` would otherwise
+/// replace the data by the fit. Outputs and inputs that do not exist, and `-`, pass.
+pub fn check_outputs_against_inputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+    for (i, output) in outputs.iter().enumerate() {
+        if is_std_stream(output) {
+            continue;
+        }
+        if let Some(input) = inputs.iter().find(|input| same_file(output, input)) {
+            return Err(Error::OutputIsInput {
+                output: output.to_path_buf(),
+                input: input.to_path_buf(),
             });
+        }
+        let earlier = &outputs[..i];
+        if earlier
+            .iter()
+            .any(|o| !is_std_stream(o) && same_destination(o, output))
+        {
+            return Err(Error::OutputTwice {
+                file: output.to_path_buf(),
+            });
+        }
     }
-    let write_error = |source| Error::Write {
-        file: path.to_path_buf(),
-        source,
+    Ok(())
+}
+
+/// Whether two existing paths are one file (device and inode on Unix).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if is_std_stream(b) {
+        return false;
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            x.dev() == y.dev() && x.ino() == y.ino()
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => a.canonicalize().ok() == b.canonicalize().ok(),
+        _ => false,
+    }
+}
+
+/// Whether two output paths (which may not exist yet) name one destination.
+fn same_destination(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        directory(p)
+            .canonicalize()
+            .ok()
+            .map(|d| d.join(p.file_name().unwrap_or_default()))
     };
-    let dir = match path.parent() {
+    same_file(a, b) || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The directory an output goes to.
+fn directory(path: &Path) -> &Path {
+    match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// A new temporary file beside `path`, named after it.
+fn temporary(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = directory(path);
     let prefix = format!(
         ".{}.",
         path.file_name().unwrap_or_default().to_string_lossy()
@@ -80,22 +113,95 @@ where
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temp = builder
+    builder
         .tempfile_in(dir)
         .map_err(|source| Error::OutputPath {
             file: path.to_path_buf(),
             source: describe_dir_error(dir, source),
-        })?;
+        })
+}
 
-    let mut out = BufWriter::new(temp);
-    write(&mut out).map_err(write_error)?;
-    let temp = out.into_inner().map_err(|e| write_error(e.into_error()))?;
-    temp.as_file().sync_all().map_err(write_error)?;
-    temp.persist(path).map_err(|e| Error::OutputPath {
-        file: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+/// Writes through `write` into a temporary file in `path`'s directory and
+/// renames it to `path` after a complete, successful write; `-` writes to
+/// stdout instead.
+pub fn atomic_write<F>(path: &Path, write: F) -> Result<()>
+where
+    F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+{
+    let mut outputs = Outputs::default();
+    outputs.write(path, write)?;
+    outputs.commit()
+}
+
+/// The outputs of one run, each written to a temporary file beside its destination and all
+/// renamed into place together by [`Outputs::commit`]: a run that fails before then — a later
+/// output that cannot be written, a full disk, an error in the work between two writes —
+/// leaves every old file as it was (the temporaries go when `Outputs` is dropped). Output to
+/// stdout (`-`) is held in memory and printed at the commit.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    staged: Vec<(std::path::PathBuf, Staged)>,
+}
+
+#[derive(Debug)]
+enum Staged {
+    File(tempfile::NamedTempFile),
+    Stdout(Vec<u8>),
+}
+
+impl Outputs {
+    /// Writes one output through `write` (staged until the commit).
+    pub fn write<F>(&mut self, path: &Path, write: F) -> Result<()>
+    where
+        F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+    {
+        let write_error = |source| Error::Write {
+            file: if is_std_stream(path) {
+                "<stdout>".into()
+            } else {
+                path.to_path_buf()
+            },
+            source,
+        };
+        if is_std_stream(path) {
+            let mut bytes = Vec::new();
+            write(&mut bytes).map_err(write_error)?;
+            self.staged
+                .push((path.to_path_buf(), Staged::Stdout(bytes)));
+            return Ok(());
+        }
+        let mut out = BufWriter::new(temporary(path)?);
+        write(&mut out).map_err(write_error)?;
+        let temp = out.into_inner().map_err(|e| write_error(e.into_error()))?;
+        temp.as_file().sync_all().map_err(write_error)?;
+        self.staged.push((path.to_path_buf(), Staged::File(temp)));
+        Ok(())
+    }
+
+    /// Renames every staged output into place, in the order written, and prints what goes
+    /// to stdout.
+    pub fn commit(self) -> Result<()> {
+        for (path, staged) in self.staged {
+            match staged {
+                Staged::Stdout(bytes) => {
+                    let mut out = io::stdout().lock();
+                    out.write_all(&bytes)
+                        .and_then(|()| out.flush())
+                        .map_err(|source| Error::Write {
+                            file: "<stdout>".into(),
+                            source,
+                        })?;
+                }
+                Staged::File(temp) => {
+                    temp.persist(&path).map_err(|e| Error::OutputPath {
+                        file: path.clone(),
+                        source: e.error,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Says what is wrong with the output directory in the user's terms; the

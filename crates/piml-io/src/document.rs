@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::atomic::{atomic_write, is_std_stream};
+use crate::atomic::{Outputs, is_std_stream};
 use crate::error::{Error, Result};
 
 /// Metadata key of the model JSON a table came from.
@@ -98,10 +98,19 @@ impl Provenance {
 /// Writes a value as pretty JSON with a final newline, atomically (see
 /// [`atomic_write`]); `-` writes to stdout. Non-finite numbers become `null`.
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
-    atomic_write(path, |out| {
-        serde_json::to_writer_pretty(&mut *out, value)?;
-        out.write_all(b"\n")
-    })
+    let mut outputs = Outputs::default();
+    outputs.json(path, value)?;
+    outputs.commit()
+}
+
+impl Outputs {
+    /// Stages a JSON document (pretty, newline-terminated), as [`write_json`] writes it.
+    pub fn json(&mut self, path: &Path, value: &impl Serialize) -> Result<()> {
+        self.write(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, value)?;
+            out.write_all(b"\n")
+        })
+    }
 }
 
 /// Reads a JSON document from a file, or stdin for `-`; errors name the file

@@ -117,6 +117,18 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An output would replace one of the run's inputs.
+    #[error(
+        "{}: the output is the input {}: writing it would destroy the input; choose another name",
+        output.display(),
+        input.display()
+    )]
+    OutputIsInput { output: PathBuf, input: PathBuf },
+
+    /// Two outputs of one run name the same file.
+    #[error("{}: named as two outputs of the run; each needs its own name", file.display())]
+    OutputTwice { file: PathBuf },
+
     /// Writing the output failed part-way (disk full, closed pipe); nothing
     /// was left behind. The `io::Error` keeps its kind, so a tool can spot
     /// `ErrorKind::BrokenPipe`.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use crate::atomic::{atomic_write, is_std_stream};
+use crate::atomic::{Outputs, is_std_stream};
 use crate::csv::{read_csv, write_csv};
 use crate::error::{Error, Result};
 use crate::parquet::{MAGIC, read_parquet, write_parquet};
@@ -125,8 +125,18 @@ pub fn read_table_from(mut input: impl Read, name: &Path) -> Result<Table> {
 /// Nothing is left behind on failure and an existing file is replaced only
 /// by a complete new one (see [`atomic_write`]).
 pub fn write_table(path: &Path, table: &Table) -> Result<()> {
-    let format = Format::from_path(path).unwrap_or(Format::Parquet);
-    atomic_write(path, |out| write_table_to(out, table, format))
+    let mut outputs = Outputs::default();
+    outputs.table(path, table)?;
+    outputs.commit()
+}
+
+impl Outputs {
+    /// Stages a table in the format its name asks for (Parquet by default), as
+    /// [`write_table`] writes it.
+    pub fn table(&mut self, path: &Path, table: &Table) -> Result<()> {
+        let format = Format::from_path(path).unwrap_or(Format::Parquet);
+        self.write(path, |out| write_table_to(out, table, format))
+    }
 }
 
 /// Writes a table to any writer in the given format, without the atomic

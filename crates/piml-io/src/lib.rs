@@ -17,7 +17,7 @@ mod format;
 mod parquet;
 mod table;
 
-pub use atomic::{atomic_write, check_output_path};
+pub use atomic::{Outputs, atomic_write, check_output_path, check_outputs_against_inputs};
 pub use document::{
     META_COMMAND, META_MODEL, META_SEED, META_TOOL, META_VERSION, Provenance, read_json, write_json,
 };

@@ -8,7 +8,10 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use common::small_table;
-use piml_io::{Error, Provenance, atomic_write, read_json, write_json, write_table};
+use piml_io::{
+    Error, Outputs, Provenance, atomic_write, check_outputs_against_inputs, read_json, write_json,
+    write_table,
+};
 
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
@@ -147,4 +150,73 @@ fn malformed_json_names_file_line_and_column() {
         "{msg}"
     );
     assert!(err.is_input_error());
+}
+
+/// A run's outputs go in together or not at all: the first is staged, the second fails (its
+/// folder is gone, as a full disk or a read-only folder would fail it), and the first old file
+/// is still there, byte for byte, with no temporary left beside it.
+#[test]
+fn a_failed_second_output_leaves_the_first_old_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("fit.json");
+    fs::write(&first, b"old fit").unwrap();
+    let mut outputs = Outputs::default();
+    outputs
+        .json(&first, &serde_json::json!({"new": true}))
+        .unwrap();
+    let err = outputs
+        .write(&dir.path().join("gone/predictions.csv"), |w| {
+            w.write_all(b"x")
+        })
+        .unwrap_err();
+    assert!(err.is_input_error(), "{err}");
+    drop(outputs);
+    assert_eq!(fs::read(&first).unwrap(), b"old fit");
+    assert_eq!(names_in(dir.path()), ["fit.json"]);
+
+    // Without a failure, commit puts both in place.
+    let second = dir.path().join("predictions.csv");
+    let mut outputs = Outputs::default();
+    outputs
+        .json(&first, &serde_json::json!({"new": true}))
+        .unwrap();
+    outputs.table(&second, &small_table()).unwrap();
+    assert_eq!(
+        fs::read(&first).unwrap(),
+        b"old fit",
+        "nothing before the commit"
+    );
+    outputs.commit().unwrap();
+    assert!(
+        fs::read_to_string(&first)
+            .unwrap()
+            .contains("\"new\": true")
+    );
+    assert_eq!(names_in(dir.path()), ["fit.json", "predictions.csv"]);
+}
+
+/// An output that is an input — the same name, another spelling of it, a hard link — is
+/// refused before anything is written; so is one file named as two outputs.
+#[test]
+fn an_output_that_is_an_input_or_named_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.csv");
+    fs::write(&data, b"t,u\n0,1\n").unwrap();
+    let other_spelling = dir.path().join(".").join("d.csv");
+    let link = dir.path().join("link.csv");
+    fs::hard_link(&data, &link).unwrap();
+    let fresh = dir.path().join("fit.json");
+    for output in [&data, &other_spelling, &link] {
+        let err = check_outputs_against_inputs(&[&fresh, output], &[&data]).unwrap_err();
+        assert!(
+            matches!(err, Error::OutputIsInput { .. }) && err.is_input_error(),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the output is the input"), "{err}");
+    }
+    check_outputs_against_inputs(&[&fresh, Path::new("-")], &[&data, Path::new("-")]).unwrap();
+    let err =
+        check_outputs_against_inputs(&[&fresh, &dir.path().join("./fit.json")], &[]).unwrap_err();
+    assert!(matches!(err, Error::OutputTwice { .. }), "{err}");
+    assert_eq!(fs::read(&data).unwrap(), b"t,u\n0,1\n");
 }

@@ -47,6 +47,24 @@ impl Default for Dir {
     }
 }
 
+/// Runs `bin` with `args`, in which an output names the input file `input`: the run must exit 2
+/// saying so, and leave `input` byte for byte as it was.
+pub fn check_input_kept(bin: &str, args: &[&str], input: &str) {
+    let before = std::fs::read(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+    let out = run(bin, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains("the output is the input"),
+        "{args:?}: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(input).unwrap(),
+        before,
+        "{args:?} changed {input}"
+    );
+}
+
 /// Runs a binary with arguments.
 pub fn run(bin: &str, args: &[&str]) -> Output {
     Command::new(bin)

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use piml_cli::{CommonArgs, Progress, warn};
 use piml_fit::{Problem, StartResult, run_starts, start_points};
-use piml_io::{Provenance, read_table, write_json, write_table};
+use piml_io::{Outputs, Provenance, read_table};
 
 use crate::job::{FitSettings, Job, MethodArg, OdeArg, fit_document, read_models};
 use piml_fit::InitialFrom;
@@ -150,9 +150,13 @@ fn fit(args: Args) -> Result<()> {
         .chain(&args.starts_table)
         .map(PathBuf::as_path)
         .collect();
-    for o in &outputs {
-        piml_io::check_output_path(o)?;
-    }
+    let inputs: Vec<&Path> = args
+        .models
+        .iter()
+        .chain(&args.data)
+        .map(PathBuf::as_path)
+        .collect();
+    piml_cli::check_outputs(&outputs, &inputs)?;
     let job = Job {
         files: args
             .models
@@ -194,12 +198,14 @@ fn fit(args: Args) -> Result<()> {
         .collect();
     progress.finish();
     let provenance = Provenance::from_env("fit-kinetics", Some(args.common.seed));
+    let mut written = Outputs::default();
     if sharded {
         let table = starts::to_table(&job, &problems, &results, &provenance);
-        return Ok(write_table(&output, &table)?);
+        written.table(&output, &table)?;
+        return Ok(written.commit()?);
     }
     if let Some(path) = &args.starts_table {
-        write_table(
+        written.table(
             path,
             &starts::to_table(&job, &problems, &results, &provenance),
         )?;
@@ -209,8 +215,8 @@ fn fit(args: Args) -> Result<()> {
         &problems,
         &results,
         &provenance,
-        &output,
-        args.predict.as_deref(),
+        (&output, args.predict.as_deref()),
+        written,
         started,
     )
 }
@@ -220,9 +226,13 @@ fn merge(args: MergeArgs) -> Result<()> {
         .chain(&args.predict)
         .map(PathBuf::as_path)
         .collect();
-    for o in &outputs {
-        piml_io::check_output_path(o)?;
-    }
+    let inputs: Vec<&Path> = args
+        .tables
+        .iter()
+        .chain(&args.data)
+        .map(PathBuf::as_path)
+        .collect();
+    piml_cli::check_outputs(&outputs, &inputs)?;
     let started = Instant::now();
     let tables = args
         .tables
@@ -255,21 +265,21 @@ fn merge(args: MergeArgs) -> Result<()> {
         &problems,
         &results,
         &provenance,
-        &args.output,
-        args.predict.as_deref(),
+        (&args.output, args.predict.as_deref()),
+        Outputs::default(),
         started,
     )
 }
 
-/// Writes the result document (and the predictions): the same for a whole
-/// run and for the merge of its shards.
+/// Writes the result document (and the predictions) with the run's other staged outputs,
+/// all together: the same for a whole run and for the merge of its shards.
 fn finish(
     job: &Job,
     problems: &[Problem],
     results: &[Vec<StartResult>],
     provenance: &Provenance,
-    output: &Path,
-    predict: Option<&Path>,
+    (output, predict): (&Path, Option<&Path>),
+    mut written: Outputs,
     started: Instant,
 ) -> Result<()> {
     let (mut body, warnings, best, theta) = fit_document(job, problems, results)?;
@@ -278,13 +288,13 @@ fn finish(
     }
     body["wall_seconds"] = serde_json::json!(started.elapsed().as_secs_f64());
     let doc = provenance.document(&problems[best].model().name, body);
-    write_json(output, &doc)?;
+    written.json(output, &doc)?;
     if let Some(path) = predict {
         let mut table = problems[best]
             .prediction_table(&theta)
             .context("predictions of the best fit")?;
         table.set_metadata(provenance.table_metadata(&problems[best].model().source_json()));
-        write_table(path, &table)?;
+        written.table(path, &table)?;
     }
-    Ok(())
+    Ok(written.commit()?)
 }

@@ -8,7 +8,7 @@ use piml_io::{Table, read_table, write_table};
 use piml_model::{Model, NoiseKind};
 use piml_ode::{Method, OdeSolver};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan};
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, run, run_ok};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run, run_ok};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-kinetics");
@@ -514,4 +514,21 @@ fn fits_the_rows_of_one_condition() {
         stderr.contains("no row has condition 'S0-40'; the table has S0-5, S0-10, S0-20"),
         "{stderr}"
     );
+}
+
+/// `--data d.csv -o d.csv` (or `--predict d.csv`) would replace the data by the fit: refused,
+/// the data kept.
+#[test]
+fn an_output_that_is_the_data_is_refused() {
+    let dir = Dir::new();
+    let data = mm_data(&dir);
+    let model = testdata("kinetics/michaelis-menten.json");
+    check_input_kept(BIN, &[arg(&model), "--data", &data, "-o", &data], &data);
+    let fit = dir.path("fit.json");
+    check_input_kept(
+        BIN,
+        &[arg(&model), "--data", &data, "-o", &fit, "--predict", &data],
+        &data,
+    );
+    assert!(!Path::new(&fit).exists());
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use piml_cli::{CommonArgs, Progress};
 use piml_fno::{Config, Dataset, Fno, Modes, Precision, Settings, Transforms};
-use piml_io::{Provenance, Table, read_table, write_json, write_table};
+use piml_io::{Outputs, Provenance, Table, read_table, write_table};
 use serde_json::{Value, json};
 
 use fields::Fields;
@@ -161,13 +161,11 @@ fn main() -> ExitCode {
     )
 }
 
-/// Starts the thread pool and checks the outputs before any work.
-fn start(common: &CommonArgs, outputs: &[&Path]) -> Result<()> {
+/// Starts the thread pool and checks the outputs (writable, none of them an input) before any
+/// work.
+fn start(common: &CommonArgs, inputs: &[&Path], outputs: &[&Path]) -> Result<()> {
     common.init_threads()?;
-    for o in outputs {
-        piml_io::check_output_path(o)?;
-    }
-    Ok(())
+    piml_cli::check_outputs(outputs, inputs)
 }
 
 fn parse_modes(s: &str, dims: usize) -> Result<Modes> {
@@ -258,7 +256,7 @@ fn train(a: Train) -> Result<()> {
         .chain(a.history.as_deref())
         .chain(a.report.as_deref())
         .collect();
-    start(&a.common, &outputs)?;
+    start(&a.common, &[&a.data], &outputs)?;
     let (factor, every) = a
         .lr_decay
         .split_once(':')
@@ -337,7 +335,8 @@ fn train(a: Train) -> Result<()> {
         "rollout": a.rollout,
     });
     let bytes = fno.to_safetensors(&notes)?;
-    piml_io::atomic_write(&a.output, |w| w.write_all(&bytes))?;
+    let mut written = Outputs::default();
+    written.write(&a.output, |w| w.write_all(&bytes))?;
     let provenance = Provenance::from_env("fit-operator", Some(a.common.seed));
     let meta = metadata(&table, Some(a.common.seed));
     if let Some(path) = &a.history {
@@ -351,7 +350,7 @@ fn train(a: Train) -> Result<()> {
         h.push_f64("lr", history.iter().map(|e| Some(e.lr)).collect());
         h.push_f64("seconds", history.iter().map(|e| Some(e.seconds)).collect());
         h.set_metadata(meta);
-        write_table(path, &h)?;
+        written.table(path, &h)?;
     }
     if let Some(path) = &a.report {
         let last = history.last();
@@ -371,12 +370,12 @@ fn train(a: Train) -> Result<()> {
                        "epoch_seconds_median": epoch_seconds.get(epoch_seconds.len() / 2),
                        "threads": rayon::current_num_threads()},
         });
-        write_json(
+        written.json(
             path,
             &provenance.document(&model_name(&table, &a.data), body),
         )?;
     }
-    Ok(())
+    Ok(written.commit()?)
 }
 
 /// Table metadata of an output made from `table`: its model (if it names one) and this run.
@@ -415,7 +414,7 @@ fn names(notes: &Value) -> Vec<String> {
 }
 
 fn predict(a: Predict) -> Result<()> {
-    start(&a.common, &[&a.output])?;
+    start(&a.common, &[&a.operator, &a.initial], &[&a.output])?;
     let (fno, notes) = load(&a.operator)?;
     let table = read_table(&a.initial)?;
     let f = fields::read(&table, &a.initial, &names(&notes))?;
@@ -464,7 +463,7 @@ fn predict(a: Predict) -> Result<()> {
 
 fn eval(a: Eval) -> Result<()> {
     let outputs: Vec<&Path> = a.output.iter().map(PathBuf::as_path).collect();
-    start(&a.common, &outputs)?;
+    start(&a.common, &[&a.operator, &a.data], &outputs)?;
     let (fno, notes) = load(&a.operator)?;
     let table = read_table(&a.data)?;
     let f = fields::read(&table, &a.data, &names(&notes))?;

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use piml_testkit::{Dir, run, run_ok, values};
+use piml_testkit::{Dir, check_input_kept, run, run_ok, values};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-operator");
 
@@ -215,4 +215,13 @@ fn bad_input_exits_2_and_writes_nothing() {
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
         assert!(!Path::new(&out).exists(), "{args:?} left an output");
     }
+}
+
+/// `train e.csv -o e.csv` would replace the ensemble by the weights: refused before reading.
+#[test]
+fn an_output_that_is_the_ensemble_is_refused() {
+    let dir = Dir::new();
+    let ensemble = dir.path("e.csv");
+    heat_csv(&ensemble, 0, 2, 16);
+    check_input_kept(BIN, &["train", &ensemble, "-o", &ensemble], &ensemble);
 }

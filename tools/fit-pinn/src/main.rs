@@ -167,7 +167,13 @@ fn run(args: Args) -> Result<()> {
         .chain(&args.history)
         .map(PathBuf::as_path)
         .collect();
-    let model = args.common.start(&args.model, &outputs)?;
+    let inputs: Vec<&Path> = args
+        .data
+        .iter()
+        .chain(&args.collocation)
+        .map(PathBuf::as_path)
+        .collect();
+    let model = args.common.start(&args.model, &inputs, &outputs)?;
     if model.species.is_empty() {
         bail!(
             "{}: the model has no species: a PINN fits differential equations (fit-kinetics fits algebraic models)",

@@ -1,7 +1,7 @@
 //! What fit-pinn writes: the fit document, the network, predictions, residuals, history.
 
 use anyhow::Result;
-use piml_io::{Provenance, Table, write_json, write_table};
+use piml_io::{Outputs, Provenance, Table};
 use piml_model::Model;
 use piml_nn::Mlp;
 use piml_pinn::{InitialFrom, Outcome, Phase, Term, Trainer};
@@ -28,31 +28,32 @@ impl Report<'_> {
         let provenance = Provenance::from_env("fit-pinn", Some(self.args.common.seed));
         let meta = provenance.table_metadata(&self.model.source_json());
         let network = self.trainer.network(&self.outcome.params);
+        let mut written = Outputs::default();
         if let Some(path) = &self.args.network {
             let bytes = network.to_safetensors()?;
-            piml_io::atomic_write(path, |w| w.write_all(&bytes))?;
+            written.write(path, |w| w.write_all(&bytes))?;
         }
         if let (Some(path), Some(grid)) = (&self.args.predict, self.grid) {
             let mut table = self.predictions(&network, grid)?;
             table.set_metadata(meta.clone());
-            write_table(path, &table)?;
+            written.table(path, &table)?;
         }
         if let Some(path) = &self.args.residuals {
             let mut table = self.residuals()?;
             table.set_metadata(meta.clone());
-            write_table(path, &table)?;
+            written.table(path, &table)?;
         }
         if let Some(path) = &self.args.history {
             let mut table = self.history();
             table.set_metadata(meta);
-            write_table(path, &table)?;
+            written.table(path, &table)?;
         }
         let body = self.document();
-        write_json(
+        written.json(
             &self.args.output,
             &provenance.document(&self.model.name, body),
         )?;
-        Ok(())
+        Ok(written.commit()?)
     }
 
     fn predictions(&self, network: &Mlp, grid: &[usize]) -> Result<Table> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, run, run_ok, values};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run, run_ok, values};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-pinn");
 
@@ -678,5 +678,28 @@ fn the_solver_check_flags_a_model_that_misfits_the_data() {
     assert!(
         stderr.contains("misfits the data by more than the noise"),
         "{stderr}"
+    );
+}
+
+/// `-o` naming the data file is refused before any training, the data kept.
+#[test]
+fn an_output_that_is_the_data_is_refused() {
+    let dir = Dir::new();
+    let data = dir.path("d.csv");
+    std::fs::copy(testdata("scratch/synthetic-d300.csv"), &data).unwrap();
+    let model = testdata("scratch/fisher-kpp.json");
+    check_input_kept(BIN, &[&model, "--data", &data, "-o", &data], &data);
+    check_input_kept(
+        BIN,
+        &[
+            &model,
+            "--data",
+            &data,
+            "-o",
+            &dir.path("fit.json"),
+            "--history",
+            &data,
+        ],
+        &data,
     );
 }

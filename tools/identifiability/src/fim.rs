@@ -1,6 +1,6 @@
 //! `identifiability fim`: the Fisher information at a fit.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
@@ -127,7 +127,12 @@ enum MethodArg {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let mut model = args.common.start(&args.model, &[args.output.as_path()])?;
+    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
+        .chain(args.fit.as_deref())
+        .collect();
+    let mut model = args
+        .common
+        .start(&args.model, &inputs, &[args.output.as_path()])?;
     if let Some(path) = &args.fit {
         let fit: serde_json::Value = read_json(path)?;
         apply_fit(&mut model, &fit, &path.display().to_string())?;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use piml_identify::{ProfilePoint, analysed, apply_fit, profile_report, profiles};
-use piml_io::{META_MODEL, Provenance, Table, read_json, read_table, write_json, write_table};
+use piml_io::{META_MODEL, Outputs, Provenance, Table, read_json, read_table};
 use piml_model::{Model, Scale};
 
 use crate::fim::{Integration, load_problem};
@@ -151,18 +151,24 @@ fn write(
     let provenance = Provenance::from_env("identifiability", None);
     let mut table = to_table(names, points);
     table.set_metadata(provenance.table_metadata(&model.source_json()));
-    write_table(output, &table)?;
-    write_json(
+    let mut written = Outputs::default();
+    written.table(output, &table)?;
+    written.json(
         report,
         &provenance.document(&model.name, profile_report(names, scales, points)),
     )?;
-    Ok(())
+    Ok(written.commit()?)
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let mut model = args
-        .common
-        .start(&args.model, &[args.output.as_path(), args.report.as_path()])?;
+    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
+        .chain(args.fit.as_deref())
+        .collect();
+    let mut model = args.common.start(
+        &args.model,
+        &inputs,
+        &[args.output.as_path(), args.report.as_path()],
+    )?;
     if let Some(path) = &args.fit {
         let fit: serde_json::Value = read_json(path)?;
         apply_fit(&mut model, &fit, &path.display().to_string())?;
@@ -196,9 +202,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
 }
 
 pub(crate) fn merge(args: MergeArgs) -> Result<()> {
-    for output in [&args.output, &args.report] {
-        piml_io::check_output_path(output)?;
-    }
+    let shards: Vec<&Path> = args.shards.iter().map(PathBuf::as_path).collect();
+    piml_cli::check_outputs(&[&args.output, &args.report], &shards)?;
     let mut model: Option<Model> = None;
     let mut points = Vec::new();
     for path in &args.shards {

@@ -42,7 +42,9 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let model = args.common.start(&args.model, &[args.output.as_path()])?;
+    let model = args
+        .common
+        .start(&args.model, &[], &[args.output.as_path()])?;
     let question = Question {
         outputs: args.outputs,
         known_initial: args.known_initial,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs_of, run, run_ok};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs_of, check_input_kept, run, run_ok};
 
 const BIN: &str = env!("CARGO_BIN_EXE_identifiability");
 
@@ -303,4 +303,28 @@ fn profiles_take_proportional_noise_and_a_fit_kinetics_document() {
         );
         assert!(lo < est && est < hi, "{name}: {p}");
     }
+}
+
+/// `fim --fit f.json -o f.json` would replace the fit by the report: refused, the fit kept.
+#[test]
+fn an_output_that_is_the_fit_is_refused() {
+    let dir = Dir::new();
+    let fit = dir.path("fit.json");
+    std::fs::write(&fit, r#"{"parameters": {}}"#).unwrap();
+    let model = testdata().join("identifiability/mm-reduced.json");
+    let data = testdata().join("identifiability/mm-data.csv");
+    check_input_kept(
+        BIN,
+        &[
+            "fim",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--fit",
+            &fit,
+            "-o",
+            &fit,
+        ],
+        &fit,
+    );
 }

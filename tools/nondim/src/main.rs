@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use piml_cli::{CommonArgs, warn};
-use piml_io::{META_MODEL, Provenance, read_table, write_json, write_table};
+use piml_io::{META_MODEL, Outputs, Provenance, read_table, write_table};
 use piml_model::{Expr, Model};
 
 const EXAMPLE: &str = "\
@@ -91,7 +91,7 @@ fn run(args: Args) -> Result<()> {
     let outputs: Vec<&Path> = std::iter::once(output.as_path())
         .chain(args.report.as_deref())
         .collect();
-    let model = args.common.start(model_path, &outputs)?;
+    let model = args.common.start(model_path, &[], &outputs)?;
     let analysis = piml_nondim::analyse(&model, &args.scales)
         .with_context(|| model_path.display().to_string())?;
     for note in &analysis.rewritten.notes {
@@ -102,16 +102,18 @@ fn run(args: Args) -> Result<()> {
         Some(_) => Some(piml_nondim::report(&model, &analysis)?),
         None => None,
     };
-    write_json(output, &analysis.rewritten.document)?;
+    let mut written = Outputs::default();
+    written.json(output, &analysis.rewritten.document)?;
     if let (Some(path), Some(body)) = (&args.report, report) {
         let provenance = Provenance::from_env("nondim", None);
-        write_json(path, &provenance.document(&model.name, body))?;
+        written.json(path, &provenance.document(&model.name, body))?;
     }
-    Ok(())
+    Ok(written.commit()?)
 }
 
 fn restore(table_path: &Path, output: &Path, model_path: Option<&Path>) -> Result<()> {
-    piml_io::check_output_path(output)?;
+    let inputs: Vec<&Path> = std::iter::once(table_path).chain(model_path).collect();
+    piml_cli::check_outputs(&[output], &inputs)?;
     let table = read_table(table_path)?;
     let model = match model_path {
         Some(p) => Model::from_file(p)?,

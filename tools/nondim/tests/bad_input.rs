@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, run};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nondim");
 
@@ -66,4 +66,13 @@ fn a_failed_run_never_overwrites_a_good_output() {
     assert_eq!(failed.status.code(), Some(2));
     assert_eq!(std::fs::read(&out).unwrap(), before);
     assert_eq!(dir.files(), vec!["model.nd.json"]);
+}
+
+/// `nondim m.json -o m.json` would replace the model by its dimensionless form: refused.
+#[test]
+fn an_output_that_is_the_model_is_refused() {
+    let dir = Dir::new();
+    let model = dir.path("m.json");
+    std::fs::copy(testdata().join("nondim/fisher-kpp-cells.json"), &model).unwrap();
+    check_input_kept(BIN, &[&model, "-o", &model], &model);
 }

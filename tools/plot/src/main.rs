@@ -1,12 +1,12 @@
 //! `plot`: PNG and SVG pictures of the tables piml's tools write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 use clap::{Parser, ValueEnum};
 use piml_cli::parse_times;
-use piml_io::{atomic_write, check_output_path, read_table};
+use piml_io::{atomic_write, read_table};
 use piml_plot::{Format, Inputs, Kind, Options, render};
 
 const EXAMPLE: &str = "\
@@ -114,7 +114,13 @@ fn run(args: Args) -> Result<()> {
             )
         })?,
     };
-    check_output_path(&args.output)?;
+    let inputs: Vec<&Path> = args
+        .inputs
+        .iter()
+        .chain(&args.data)
+        .map(PathBuf::as_path)
+        .collect();
+    piml_cli::check_outputs(&[&args.output], &inputs)?;
     let tables = args
         .inputs
         .iter()

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use piml_io::{Table, write_table};
-use piml_testkit::{Dir, run, run_ok};
+use piml_testkit::{Dir, check_input_kept, run, run_ok};
 
 const BIN: &str = env!("CARGO_BIN_EXE_plot");
 
@@ -216,4 +216,17 @@ fn bad_input_exits_2_naming_the_file_or_column() {
         "column 'v'",
     );
     assert_eq!(std::fs::read(&out).expect("the picture"), good);
+}
+
+/// A picture named as its own input table is refused, the table kept.
+#[test]
+fn an_output_that_is_the_input_is_refused() {
+    let dir = Dir::new();
+    let table = dir.path("t.csv");
+    std::fs::write(&table, "t,u\n0,1\n1,2\n").unwrap();
+    check_input_kept(
+        BIN,
+        &["trajectories", &table, "-o", &table, "--format", "png"],
+        &table,
+    );
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, warn};
-use piml_io::{Provenance, Table, read_table, write_json, write_table};
+use piml_io::{Outputs, Provenance, Table, read_table};
 use piml_sampling::{Domain, Method, PointSet, Set, adaptive, centred_l2_discrepancy};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -112,7 +112,8 @@ fn run(args: Args) -> Result<()> {
         .chain(&args.report)
         .map(PathBuf::as_path)
         .collect();
-    let model = args.common.start(&args.model, &outputs)?;
+    let inputs: Vec<&Path> = args.from.iter().map(PathBuf::as_path).collect();
+    let model = args.common.start(&args.model, &inputs, &outputs)?;
     let domain = Domain::from_model(&model).with_context(|| args.model.display().to_string())?;
     check_flags_fit(&args)?;
 
@@ -127,7 +128,8 @@ fn run(args: Args) -> Result<()> {
     let provenance = Provenance::from_env("sample-collocation", Some(args.common.seed));
     let mut table = collocation_table(&domain, &sets, args.weights);
     table.set_metadata(provenance.table_metadata(&model.source_json()));
-    write_table(&args.output, &table)?;
+    let mut written = Outputs::default();
+    written.table(&args.output, &table)?;
 
     if let Some(path) = &args.report {
         let started = Instant::now();
@@ -143,9 +145,9 @@ fn run(args: Args) -> Result<()> {
             "sampling": sampling_seconds,
             "discrepancy": started.elapsed().as_secs_f64(),
         });
-        write_json(path, &provenance.document(&model.name, report))?;
+        written.json(path, &provenance.document(&model.name, report))?;
     }
-    Ok(())
+    Ok(written.commit()?)
 }
 
 /// Rejects flags that do not apply to the mode (fresh points or resampling).

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{bad_cases, check_bad_inputs};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -21,5 +21,28 @@ fn bad_inputs_exit_2_say_why_and_leave_nothing() {
         env!("CARGO_BIN_EXE_sample-collocation"),
         &cases,
         &["--report"],
+    );
+}
+
+/// `--from r.parquet -o r.parquet` would replace the residuals by the new points: refused
+/// before they are read, the file kept.
+#[test]
+fn an_output_that_is_the_residual_table_is_refused() {
+    let dir = Dir::new();
+    let residuals = dir.path("r.csv");
+    std::fs::write(&residuals, "t,x,residual\n0,0,1\n").unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/heat-1d.json");
+    check_input_kept(
+        env!("CARGO_BIN_EXE_sample-collocation"),
+        &[
+            model.to_str().unwrap(),
+            "--from",
+            &residuals,
+            "--method",
+            "rad",
+            "-o",
+            &residuals,
+        ],
+        &residuals,
     );
 }

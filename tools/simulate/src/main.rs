@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, Progress, parse_times, warn};
-use piml_io::{Provenance, write_json, write_table};
+use piml_io::{Outputs, Provenance};
 use piml_ode::{Method, OdeSolver, Stats};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
@@ -148,7 +148,13 @@ fn run(args: Args) -> Result<()> {
         .chain(&args.report)
         .map(PathBuf::as_path)
         .collect();
-    let model = args.common.start(&args.model, &outputs)?;
+    let inputs: Vec<&Path> = args
+        .times_file
+        .iter()
+        .chain(&args.inputs_file)
+        .map(PathBuf::as_path)
+        .collect();
+    let model = args.common.start(&args.model, &inputs, &outputs)?;
     for issue in piml_model::check_units(&model) {
         warn(format_args!("{}: units: {issue}", args.model.display()));
     }
@@ -230,7 +236,8 @@ fn run(args: Args) -> Result<()> {
     let provenance = Provenance::from_env("simulate", Some(args.common.seed));
     let mut table = outcome.table;
     table.set_metadata(provenance.table_metadata(&model.source_json()));
-    write_table(&args.output, &table)?;
+    let mut written = Outputs::default();
+    written.table(&args.output, &table)?;
 
     if let Some(path) = &args.report {
         // Work summed over members and conditions.
@@ -252,7 +259,7 @@ fn run(args: Args) -> Result<()> {
                 "linear_iterations": total(|s| s.linear_iterations),
             },
         });
-        write_json(path, &provenance.document(&model.name, report))?;
+        written.json(path, &provenance.document(&model.name, report))?;
     }
-    Ok(())
+    Ok(written.commit()?)
 }

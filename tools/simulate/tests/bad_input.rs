@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, run};
+use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_simulate");
 
@@ -54,4 +54,25 @@ fn a_failed_run_never_overwrites_a_good_output() {
     );
     assert_eq!(std::fs::read(&out).unwrap(), before);
     assert_eq!(dir.files(), vec!["good.parquet"]);
+}
+
+/// An output that is the model file is refused, and the model kept; so is one file named as
+/// both outputs.
+#[test]
+fn an_output_that_is_an_input_is_refused() {
+    let dir = Dir::new();
+    let model = dir.path("m.json");
+    std::fs::copy(testdata().join("mm-reduced.json"), &model).unwrap();
+    check_input_kept(BIN, &[&model, "-o", &model, "--times", "0:1:0.5"], &model);
+    let table = dir.path("t.parquet");
+    let out = run(
+        BIN,
+        &[
+            &model, "-o", &table, "--report", &table, "--times", "0:1:0.5",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("named as two outputs"), "{stderr}");
+    assert_eq!(dir.files(), ["m.json"]);
 }
