@@ -3,6 +3,7 @@
 //! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
 
 mod common;
+mod counts;
 mod docs;
 mod exit;
 mod progress;
@@ -10,6 +11,7 @@ mod shard;
 mod times;
 
 pub use common::{CommonArgs, check_outputs};
+pub use counts::count;
 pub use docs::main_parsed;
 pub use exit::{Classifier, main_with, warn};
 pub use progress::Progress;

@@ -34,7 +34,11 @@ impl Shard {
         let index = id.checked_sub(min).ok_or_else(|| {
             format!("SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}")
         })?;
-        Shard::new(index, count).map(Some)
+        Shard::new(index, count).map(Some).map_err(|why| {
+            format!(
+                "the Slurm array task (SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_COUNT={count}, SLURM_ARRAY_TASK_MIN={min}) gives {why}; give --shard I/N to override"
+            )
+        })
     }
 
     pub fn new(index: usize, count: usize) -> Result<Shard, String> {

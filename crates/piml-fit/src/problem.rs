@@ -156,6 +156,9 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(model: &Model, data: Dataset, solver: OdeSolver) -> Result<Problem, Error> {
+        model
+            .check_estimated_values()
+            .map_err(|e| Error::Input(format!("model '{}': {e}", model.name)))?;
         let WithInitialValues {
             model,
             expressions: initial_expressions,

@@ -221,6 +221,12 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
         return Err(DocError::Syntax("the file is empty".into()));
     }
     let doc: Value = serde_json::from_str(text).map_err(|e| DocError::Syntax(e.to_string()))?;
+    if let Some(path) = crate::json_keys::first_duplicate_key(text) {
+        return Err(DocError::field(
+            path,
+            "given twice in the same object: one of the two would be silently ignored",
+        ));
+    }
     let root = object(&doc, "(document)")?;
     check_keys(
         root,

@@ -11,6 +11,7 @@ mod document;
 mod error;
 pub mod expr;
 mod initial_data;
+mod json_keys;
 mod kinetics;
 mod model;
 mod suggest;

@@ -232,6 +232,31 @@ impl Model {
         Ok(())
     }
 
+    /// Checks that every estimated parameter's value (its start, after `--set` or a fit) can
+    /// start an estimation: inside its bounds, and positive on a log scale. Estimating from
+    /// outside would first pull the value in silently, or fail later as NaN.
+    pub fn check_estimated_values(&self) -> Result<(), Error> {
+        for p in self.parameters.iter().filter(|p| p.estimate) {
+            let v = p.value;
+            let why = match p.bounds {
+                Some([lo, hi]) if !(lo <= v && v <= hi) => {
+                    format!("lies outside its bounds [{lo}, {hi}]")
+                }
+                _ if p.scale == Scale::Log && v <= 0.0 => {
+                    "is not positive, but it is estimated on a log scale".to_string()
+                }
+                _ => continue,
+            };
+            return Err(Error::Usage {
+                message: format!(
+                    "parameter '{}' = {v} {why}: an estimate starts from its value (set it inside, or change the bounds or the scale)",
+                    p.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// The model as it stands in one experiment: the condition's parameter
     /// values and initial expressions replace the model's.
     pub fn under_condition(&self, condition: &Condition) -> Model {

@@ -169,7 +169,19 @@ impl ReactionDiffusion {
             .map(Expr::as_num)
             .collect::<Option<Vec<f64>>>()
         {
-            Some(values) => Diffusion::Constant(values),
+            Some(values) => {
+                // A negative diffusivity makes the problem ill-posed (backward diffusion): the
+                // solver would blow up at the grid scale, far from the cause.
+                if let Some((s, d)) = species.iter().zip(&values).find(|(_, d)| **d < 0.0) {
+                    return Err(Error::Model {
+                        model: model.name.clone(),
+                        reason: format!(
+                            "species '{s}': diffusion {d} is negative (at the parameters' values)"
+                        ),
+                    });
+                }
+                Diffusion::Constant(values)
+            }
             None => Diffusion::Field {
                 values: compile(&diffusion, &inputs),
                 jacobian: diffusion

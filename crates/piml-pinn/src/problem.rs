@@ -219,6 +219,9 @@ impl Problem {
                 model.name
             )));
         }
+        model
+            .check_estimated_values()
+            .map_err(|e| Error::Input(format!("model '{}': {e}", model.name)))?;
         let domain = piml_sampling::Domain::from_model(model)?;
         let spans: Vec<[f64; 2]> = domain.axes.iter().map(|(_, s)| *s).collect();
         let nc = spans.len();

@@ -147,38 +147,51 @@ pub fn check_bad_inputs(bin: &str, cases: &[BadCase], outputs: &[&str]) {
 /// [`check_bad_inputs`] for a tool with subcommands: `leading` (such as
 /// `["structural"]`) comes before the model.
 pub fn check_bad_inputs_of(bin: &str, leading: &[&str], cases: &[BadCase], outputs: &[&str]) {
-    for case in cases {
-        let dir = Dir::new();
-        let out = dir.path("out.parquet");
-        let mut args: Vec<String> = leading.iter().map(|a| a.to_string()).collect();
-        args.extend([
-            case.model.to_str().expect("a UTF-8 path").into(),
-            "-o".into(),
-            out,
-        ]);
-        for (i, flag) in outputs.iter().enumerate() {
-            args.extend([flag.to_string(), dir.path(&format!("output-{i}.json"))]);
-        }
-        args.extend(case.args.iter().cloned());
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let result = run(bin, &argv);
-        let stderr = String::from_utf8_lossy(&result.stderr);
-        assert_eq!(
-            result.status.code(),
-            Some(2),
-            "{case:?}: exit {:?}\n{stderr}",
-            result.status.code()
-        );
-        assert!(stderr.starts_with("error: "), "{case:?}: {stderr}");
-        assert!(
-            stderr.contains(&case.expect),
-            "{case:?}:\n  got:  {stderr}  want: {}",
-            case.expect
-        );
-        assert!(
-            dir.files().is_empty(),
-            "{case:?}: left files behind: {:?}",
-            dir.files()
-        );
+    // Every case runs and reports: one failure does not hide the others.
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| bad_input_failure(bin, leading, case, outputs))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} bad-input cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// What is wrong with one case's run, if anything.
+fn bad_input_failure(
+    bin: &str,
+    leading: &[&str],
+    case: &BadCase,
+    outputs: &[&str],
+) -> Option<String> {
+    let dir = Dir::new();
+    let mut args: Vec<String> = leading.iter().map(|a| a.to_string()).collect();
+    args.extend([
+        case.model.to_str().expect("a UTF-8 path").into(),
+        "-o".into(),
+        dir.path("out.parquet"),
+    ]);
+    for (i, flag) in outputs.iter().enumerate() {
+        args.extend([flag.to_string(), dir.path(&format!("output-{i}.json"))]);
     }
+    args.extend(case.args.iter().cloned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = run(bin, &argv);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    let problem = if result.status.code() != Some(2) {
+        format!("exit {:?}, not 2", result.status.code())
+    } else if !stderr.starts_with("error: ") {
+        "the message does not start with 'error: '".to_string()
+    } else if !stderr.contains(&case.expect) {
+        format!("the message lacks '{}'", case.expect)
+    } else if !dir.files().is_empty() {
+        format!("left files behind: {:?}", dir.files())
+    } else {
+        return None;
+    };
+    Some(format!("{case:?}: {problem}\n  stderr: {stderr}"))
 }

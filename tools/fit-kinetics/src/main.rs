@@ -43,7 +43,7 @@ Examples:
 /// errors, correlations, Wald 95% intervals, −2 log L, AIC, AICc and BIC, and
 /// with several model files ranks them by AIC with Akaike weights.
 #[derive(Debug, Parser)]
-#[command(name = "fit-kinetics", version, after_help = EXAMPLE, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(name = "fit-kinetics", version, after_help = EXAMPLE, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, allow_negative_numbers = true)]
 struct Args {
     #[command(subcommand)]
     merge: Option<MergeCommand>,
@@ -61,10 +61,10 @@ struct Args {
     #[arg(long, value_enum, default_value_t = MethodArg::Lm)]
     method: MethodArg,
     /// Starts per model: the model's values, then a Latin hypercube in the (log-)bounds
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = piml_cli::count::<usize>)]
     starts: usize,
     /// Most optimiser iterations per start
-    #[arg(long, value_name = "N", default_value_t = 500)]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = piml_cli::count::<u64>)]
     max_iterations: u64,
     /// Integrator of the kinetic equations and their sensitivities
     #[arg(long, value_enum, default_value_t = OdeArg::Auto)]

@@ -30,7 +30,7 @@ Examples:
 /// Fourier neural operators (Li et al. 2021): learn the solution operator of a model from an
 /// ensemble of simulations, predict, evaluate.
 #[derive(Debug, Parser)]
-#[command(name = "fit-operator", version, after_help = EXAMPLE)]
+#[command(name = "fit-operator", version, after_help = EXAMPLE, allow_negative_numbers = true)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -47,6 +47,7 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 struct Train {
     /// Ensemble table: sample, t, x, (y) and the fields (Parquet or CSV)
     data: PathBuf,
@@ -82,10 +83,10 @@ struct Train {
     #[arg(long)]
     gelu_twice: bool,
     /// Epochs
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = piml_cli::count::<usize>)]
     epochs: usize,
     /// Samples per batch
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = piml_cli::count::<usize>)]
     batch: usize,
     /// Adam learning rate
     #[arg(long, value_name = "LR", default_value_t = 1e-3)]
@@ -97,7 +98,7 @@ struct Train {
     #[arg(long, value_name = "F", default_value_t = 0.2)]
     test_fraction: f64,
     /// Test error every this many epochs
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = piml_cli::count::<usize>)]
     test_every: usize,
     /// Float type of the training passes (the weights and Adam stay f64)
     #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
@@ -119,6 +120,7 @@ enum PrecisionArg {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 struct Predict {
     /// The operator
     operator: PathBuf,
@@ -138,6 +140,7 @@ struct Predict {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 struct Eval {
     /// The operator
     operator: PathBuf,
@@ -261,7 +264,13 @@ fn train(a: Train) -> Result<()> {
         .lr_decay
         .split_once(':')
         .and_then(|(f, e)| Some((f.parse::<f64>().ok()?, e.parse::<usize>().ok()?)))
-        .with_context(|| format!("--lr-decay '{}': expected FACTOR:EPOCHS", a.lr_decay))?;
+        .filter(|&(f, e)| f > 0.0 && f.is_finite() && e >= 1)
+        .with_context(|| {
+            format!(
+                "--lr-decay '{}': expected FACTOR:EPOCHS, a positive factor and at least 1 epoch",
+                a.lr_decay
+            )
+        })?;
     if !(0.0..1.0).contains(&a.test_fraction) {
         bail!(
             "--test-fraction: expected a share in [0, 1), got {}",

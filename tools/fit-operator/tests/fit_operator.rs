@@ -207,6 +207,22 @@ fn bad_input_exits_2_and_writes_nothing() {
             vec!["predict", &train, &train, "-o", &out],
             "not safetensors",
         ),
+        (
+            vec!["train", &train, "-o", &out, "--batch", "0"],
+            "invalid value '0' for '--batch <N>': expected a count of at least 1",
+        ),
+        (
+            vec!["train", &train, "-o", &out, "--test-every", "0"],
+            "invalid value '0' for '--test-every <N>'",
+        ),
+        (
+            vec!["train", &train, "-o", &out, "--lr-decay", "0:0"],
+            "--lr-decay '0:0': expected FACTOR:EPOCHS, a positive factor and at least 1 epoch",
+        ),
+        (
+            vec!["train", &train, "-o", &out, "--lr", "-1e-3"],
+            "--lr: expected a positive rate, got -0.001",
+        ),
     ];
     for (args, expect) in cases {
         let r = run(BIN, &args);

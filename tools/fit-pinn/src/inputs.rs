@@ -89,8 +89,17 @@ pub fn read_data(
         let values: Vec<f64> = table
             .f64_values(&o.name)?
             .into_iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect();
+            .enumerate()
+            .map(|(r, v)| match v {
+                Some(v) if !v.is_finite() => bail!(
+                    "{}: row {}, column '{}': {v} is not finite",
+                    path.display(),
+                    r + 1,
+                    o.name
+                ),
+                v => Ok(v.unwrap_or(f64::NAN)),
+            })
+            .collect::<Result<_>>()?;
         let sigma_name = format!("sigma_{}", o.name);
         let sigma = match table.column(&sigma_name) {
             Some(_) => Some(

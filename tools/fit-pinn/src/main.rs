@@ -93,7 +93,7 @@ struct Args {
     lbfgs: u64,
     /// Correction pairs L-BFGS keeps (100 as in DeepXDE and PyTorch; a network has thousands
     /// of weights, and a short memory stalls on its ill-conditioned loss)
-    #[arg(long, value_name = "PAIRS", default_value_t = 100)]
+    #[arg(long, value_name = "PAIRS", default_value_t = 100, value_parser = piml_cli::count::<usize>)]
     lbfgs_memory: usize,
     /// Term weights: pde=1,bc=1,ic=1,data=1 (omitted terms keep 1), or adaptive[:EVERY]
     #[arg(long, value_name = "SPEC", default_value = "pde=1,bc=1,ic=1,data=1")]
@@ -108,7 +108,7 @@ struct Args {
     #[arg(long, value_name = "SPEC")]
     plateau: Option<String>,
     /// A history row every this many steps
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = piml_cli::count::<usize>)]
     history_every: usize,
     /// Fit only the rows of this condition, with the model under it
     #[arg(long, value_name = "NAME")]
@@ -140,7 +140,8 @@ struct Args {
         long,
         value_name = "N",
         default_value_t = 1000,
-        requires = "checkpoint"
+        requires = "checkpoint",
+        value_parser = piml_cli::count::<usize>
     )]
     checkpoint_every: usize,
     #[command(flatten)]
@@ -494,10 +495,17 @@ fn settings(args: &Args) -> Result<Settings> {
             let (f, s) = spec
                 .split_once(':')
                 .context("--lr-decay: expected FACTOR:STEPS")?;
+            let factor: f64 = f.parse().context("--lr-decay: FACTOR is not a number")?;
+            let steps = piml_cli::count::<usize>(s)
+                .map_err(anyhow::Error::msg)
+                .context("--lr-decay: STEPS")?;
+            if !(factor > 0.0 && factor.is_finite()) {
+                bail!("--lr-decay: FACTOR must be a positive number, got {factor}");
+            }
             Schedule::Step {
                 initial: args.lr,
-                factor: f.parse().context("--lr-decay: FACTOR is not a number")?,
-                steps: s.parse().context("--lr-decay: STEPS is not a count")?,
+                factor,
+                steps,
             }
         }
     };
@@ -516,10 +524,14 @@ fn settings(args: &Args) -> Result<Settings> {
         .as_deref()
         .map(|p| -> Result<(usize, f64)> {
             let (n, r) = p.split_once(':').unwrap_or((p, "1e-4"));
-            Ok((
-                n.parse().context("PATIENCE is not a count")?,
-                r.parse().context("REL is not a number")?,
-            ))
+            let patience = piml_cli::count::<usize>(n)
+                .map_err(anyhow::Error::msg)
+                .context("PATIENCE")?;
+            let rel: f64 = r.parse().context("REL is not a number")?;
+            if !(rel >= 0.0 && rel.is_finite()) {
+                bail!("REL must be a number ≥ 0, got {rel}");
+            }
+            Ok((patience, rel))
         })
         .transpose()
         .context("--plateau")?;
@@ -533,11 +545,11 @@ fn settings(args: &Args) -> Result<Settings> {
         schedule,
         adam_precision: args.precision.into(),
         lbfgs_iters: args.lbfgs,
-        lbfgs_memory: args.lbfgs_memory.max(1),
+        lbfgs_memory: args.lbfgs_memory,
         weights,
         causal: args.causal,
         resample,
-        history_every: args.history_every.max(1),
+        history_every: args.history_every,
         plateau,
         checkpoint_every: if args.checkpoint.is_some() {
             args.checkpoint_every

@@ -24,7 +24,7 @@ make it known. The verdict is local and holds at generic values of the unknowns.
 /// identifiable products and sums of the unknowns that are not identifiable, and a bound on
 /// the probability that the random point misled the test.
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLE)]
+#[command(after_help = EXAMPLE, allow_negative_numbers = true)]
 pub(crate) struct Args {
     /// Model file (JSON); - reads it from stdin
     model: PathBuf,

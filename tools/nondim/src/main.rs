@@ -33,7 +33,8 @@ Examples:
     version,
     after_help = EXAMPLE,
     args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    subcommand_negates_reqs = true,
+    allow_negative_numbers = true
 )]
 struct Args {
     #[command(subcommand)]

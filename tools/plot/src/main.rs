@@ -72,7 +72,7 @@ struct Args {
     #[arg(long, value_name = "LIST", value_parser = parse_times_arg, allow_hyphen_values = true)]
     time: Option<Times>,
     /// Ensemble members an operator picture overlays
-    #[arg(long, value_name = "N", default_value_t = Options::default().samples)]
+    #[arg(long, value_name = "N", default_value_t = Options::default().samples, value_parser = piml_cli::count::<usize>)]
     samples: usize,
 }
 

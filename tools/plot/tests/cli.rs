@@ -188,6 +188,11 @@ fn bad_input_exits_2_naming_the_file_or_column() {
     refused(&dir, &["field", &one, "-o", &out], "missing column 'y'");
     refused(
         &dir,
+        &["operator", &one, &one, "-o", &out, "--samples", "0"],
+        "invalid value '0' for '--samples <N>': expected a count of at least 1",
+    );
+    refused(
+        &dir,
         &["kymograph", &one, "-o", &dir.path("out.jpg")],
         "name it .png or .svg",
     );

@@ -82,6 +82,16 @@ pub(crate) fn output_times(args: &Args, model: &Model, t0: f64) -> Result<Vec<f6
     if let Some(path) = &args.times_file {
         let table = read_table(path)?;
         let t = table.f64_values("t").context("--times-file")?;
+        if let Some((row, v)) = t
+            .iter()
+            .enumerate()
+            .find_map(|(r, v)| v.filter(|v| !v.is_finite()).map(|v| (r + 1, v)))
+        {
+            bail!(
+                "--times-file {}: row {row}, column 't': {v} is not finite",
+                path.display()
+            );
+        }
         let mut t: Vec<f64> = t.into_iter().flatten().collect();
         t.sort_by(f64::total_cmp);
         t.dedup();

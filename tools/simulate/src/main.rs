@@ -69,11 +69,11 @@ pub(crate) struct Args {
     #[arg(long, value_name = "KIND:SIGMA|model")]
     noise: Option<String>,
     /// Keep K random output times per observable and condition (sparse sampling)
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = piml_cli::count::<usize>)]
     keep: Option<usize>,
     /// Ensemble size: parameter draws over a Latin hypercube of the --vary ranges, and/or
     /// random initial fields (--random-initial)
-    #[arg(long, value_name = "N", requires = "ensemble")]
+    #[arg(long, value_name = "N", requires = "ensemble", value_parser = piml_cli::count::<usize>)]
     samples: Option<usize>,
     /// A parameter range for the ensemble (repeatable)
     #[arg(
@@ -103,10 +103,10 @@ pub(crate) struct Args {
     #[arg(long, value_name = "AMP")]
     perturb: Option<f64>,
     /// Write every S-th cell along each axis
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = piml_cli::count::<usize>)]
     stride: usize,
     /// Keep N random (cell, time) points: sparse measurements of a reaction–diffusion model
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = piml_cli::count::<usize>)]
     measure: Option<usize>,
     /// Write solver statistics and timings to this JSON file
     #[arg(long, value_name = "FILE")]
