@@ -64,7 +64,13 @@ impl CommonArgs {
             anyhow::bail!("--threads: expected at least 1");
         }
         let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = self.threads {
+        if let Some(requested) = self.threads {
+            let n = crate::budget::useful_threads(requested);
+            if n < requested {
+                crate::warn(format!(
+                    "--threads {requested}: this machine lets the run use {n} cores; starting {n} threads"
+                ));
+            }
             builder = builder.num_threads(n);
         }
         builder.build_global().context("starting the thread pool")

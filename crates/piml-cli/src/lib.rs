@@ -2,6 +2,7 @@
 //! `--shard` syntaxes, progress reporting, and the mapping of errors to
 //! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
 
+mod budget;
 mod common;
 mod counts;
 mod docs;
@@ -10,6 +11,7 @@ mod progress;
 mod shard;
 mod times;
 
+pub use budget::{check_fit_grid, check_grid, check_memory};
 pub use common::{CommonArgs, check_outputs};
 pub use counts::count;
 pub use docs::main_parsed;

@@ -108,6 +108,14 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A table's metadata names the model it came from, but not as a JSON model document.
+    #[error("{}: metadata '{key}' (the model the table came from) is damaged: {problem}", file.display())]
+    Metadata {
+        file: PathBuf,
+        key: &'static str,
+        problem: String,
+    },
+
     /// The output cannot be created or replaced there: no such directory, no
     /// permission, or the name is a directory.
     #[error("{}: cannot write the output there: {source}", file.display())]

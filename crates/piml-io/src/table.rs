@@ -295,6 +295,26 @@ impl Table {
         &self.metadata
     }
 
+    /// The model the table was made from (its `piml.model` metadata), or `None` when it names
+    /// none (a CSV, another program's file). Damaged metadata is an error naming the file:
+    /// read as "no model" it would silently change what a tool assumes (the domain's origin).
+    pub fn source_model(&self) -> Result<Option<serde_json::Value>> {
+        let Some(text) = self.metadata.get(crate::META_MODEL) else {
+            return Ok(None);
+        };
+        let damaged = |problem: String| Error::Metadata {
+            file: self.source.clone().unwrap_or_default(),
+            key: crate::META_MODEL,
+            problem,
+        };
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::Null) => Ok(None),
+            Ok(model @ serde_json::Value::Object(_)) => Ok(Some(model)),
+            Ok(_) => Err(damaged("expected a JSON object".into())),
+            Err(e) => Err(damaged(e.to_string())),
+        }
+    }
+
     /// Replaces the file-level metadata.
     pub fn set_metadata(&mut self, metadata: BTreeMap<String, String>) {
         self.metadata = metadata;

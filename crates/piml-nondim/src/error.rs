@@ -13,6 +13,9 @@ pub enum Error {
     /// The model does not fit the request (a condition that moves a scale, …).
     #[error("{field}: {message}")]
     Model { field: String, message: String },
+    /// A table that cannot be used as it is (damaged metadata).
+    #[error(transparent)]
+    Table(#[from] piml_io::Error),
 }
 
 impl Error {

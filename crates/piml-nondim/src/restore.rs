@@ -26,6 +26,18 @@ pub fn restore(table: &Table, model: &Model) -> Result<(Table, Option<serde_json
             .find(|(n, _)| n == base)
             .map(|(_, s)| *s)
     };
+    check_made_from(table, model, &rescaling.scales)?;
+    if !table.columns().any(|(name, _)| scale_of(name).is_some()) {
+        return Err(Error::Model {
+            field: file_of(table),
+            message: format!(
+                "no column is a quantity of model '{}' (it rescales {}); the table has {}",
+                model.name,
+                names(rescaling.scales.iter().map(|(n, _)| n.as_str())),
+                names(table.columns().map(|(n, _)| n))
+            ),
+        });
+    }
     let mut out = table.clone();
     for (name, column) in table.columns() {
         let Some(scale) = scale_of(name) else {
@@ -47,4 +59,46 @@ pub fn restore(table: &Table, model: &Model) -> Result<(Table, Option<serde_json
         }
     }
     Ok((out, rescaling.dimensional.clone()))
+}
+
+fn file_of(table: &Table) -> String {
+    table
+        .source()
+        .map_or_else(|| "the table".into(), |p| p.display().to_string())
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
+/// Refuses a model the table was not made from: its columns would be multiplied by scales
+/// they never had. The table's `piml.model` metadata, when it has one, must carry the same
+/// scales (a model restored with `--set` or renamed keeps them).
+fn check_made_from(table: &Table, model: &Model, scales: &[(String, f64)]) -> Result<(), Error> {
+    let damaged = |message: String| Error::Model {
+        field: file_of(table),
+        message,
+    };
+    let Some(made_from) = table.source_model()? else {
+        return Ok(());
+    };
+    let made_from = Model::from_json_str(&made_from.to_string(), "piml.model")
+        .map_err(|e| damaged(format!("its piml.model metadata is not a model: {e}")))?;
+    let same = made_from
+        .rescaling
+        .as_ref()
+        .is_some_and(|r| r.scales == scales);
+    if same {
+        return Ok(());
+    }
+    let what = if made_from.rescaling.is_some() {
+        "with other scales"
+    } else {
+        "which is not dimensionless (no 'nondim' section)"
+    };
+    Err(damaged(format!(
+        "it was made from model '{}' {what}, not from model '{}': restoring it with that model \
+         would give wrong units; leave out --model to use the table's own",
+        made_from.name, model.name
+    )))
 }

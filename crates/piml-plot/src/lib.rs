@@ -62,6 +62,9 @@ pub struct Inputs<'a> {
     pub data: Option<&'a Table>,
 }
 
+/// The largest side of a picture, in pixels.
+pub const MAX_SIDE: u32 = 16_384;
+
 /// Renders one picture of `kind` from `inputs` as the bytes of a PNG or SVG file.
 ///
 /// # Errors
@@ -74,9 +77,12 @@ pub fn render(
     options: &Options,
     format: Format,
 ) -> Result<Vec<u8>> {
-    if options.width < 200 || options.height < 150 {
+    // The upper limit keeps the bitmap (4 bytes a pixel, twice while it is encoded) to about
+    // 2 GiB: larger pictures are a typo, not a figure.
+    let sides = (200..=MAX_SIDE, 150..=MAX_SIDE);
+    if !sides.0.contains(&options.width) || !sides.1.contains(&options.height) {
         return Err(Error::Option(format!(
-            "the picture is {}×{}; it needs at least 200×150 pixels",
+            "--width {} --height {}: a picture takes 200 to {MAX_SIDE} pixels across and 150 to {MAX_SIDE} down",
             options.width, options.height
         )));
     }

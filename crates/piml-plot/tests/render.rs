@@ -664,7 +664,18 @@ fn options_that_name_what_the_table_lacks_are_refused() {
             width: 10,
             ..small()
         },
-        "at least 200×150",
+        "--width 10 --height 320: a picture takes 200 to 16384 pixels across",
+    );
+    check(
+        Kind::Trajectories,
+        std::slice::from_ref(&sim),
+        None,
+        Options {
+            width: 100_000,
+            height: 100_000,
+            ..small()
+        },
+        "--width 100000 --height 100000: a picture takes 200 to 16384 pixels across and 150 to 16384 down",
     );
     let mut unrelated = Table::new();
     unrelated.push_f64("t", f64s([1.0]));

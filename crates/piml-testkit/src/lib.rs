@@ -136,9 +136,9 @@ pub fn bad_cases(corpus: &Path, models: &Path, substitutions: &[(&str, &Path)]) 
         .collect()
 }
 
-/// Runs `bin MODEL -o DIR/out.parquet [outputs…] ARGS` for every case and
-/// asserts: exit status 2, `error: ` first, the expected text in the
-/// message, and nothing left in the directory. `outputs` are further
+/// Runs `bin MODEL -o DIR/out.parquet [outputs…] ARGS` for every case, each output already
+/// holding a good file, and asserts: exit status 2, `error: ` first, the expected text in the
+/// message, every old output byte for byte as it was and nothing else in the directory. `outputs` are further
 /// output flags (such as `--report`) pointed into the same directory.
 pub fn check_bad_inputs(bin: &str, cases: &[BadCase], outputs: &[&str]) {
     check_bad_inputs_of(bin, &[], cases, outputs);
@@ -161,7 +161,8 @@ pub fn check_bad_inputs_of(bin: &str, leading: &[&str], cases: &[BadCase], outpu
     );
 }
 
-/// What is wrong with one case's run, if anything.
+/// What is wrong with one case's run, if anything. Every output already exists (a good file
+/// from an earlier run) and must be left byte for byte as it was, with nothing beside it.
 fn bad_input_failure(
     bin: &str,
     leading: &[&str],
@@ -178,17 +179,34 @@ fn bad_input_failure(
     for (i, flag) in outputs.iter().enumerate() {
         args.extend([flag.to_string(), dir.path(&format!("output-{i}.json"))]);
     }
+    let old: Vec<(String, Vec<u8>)> = std::iter::once("out.parquet".to_string())
+        .chain((0..outputs.len()).map(|i| format!("output-{i}.json")))
+        .map(|name| {
+            let bytes = format!("{name}: a good output of an earlier run\n").into_bytes();
+            std::fs::write(dir.path(&name), &bytes).expect("writing an old output");
+            (name, bytes)
+        })
+        .collect();
     args.extend(case.args.iter().cloned());
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = run(bin, &argv);
     let stderr = String::from_utf8_lossy(&result.stderr);
+    let mut names: Vec<String> = old.iter().map(|(name, _)| name.clone()).collect();
+    names.sort();
+    let changed: Vec<&str> = old
+        .iter()
+        .filter(|(name, bytes)| std::fs::read(dir.path(name)).ok().as_ref() != Some(bytes))
+        .map(|(name, _)| name.as_str())
+        .collect();
     let problem = if result.status.code() != Some(2) {
         format!("exit {:?}, not 2", result.status.code())
     } else if !stderr.starts_with("error: ") {
         "the message does not start with 'error: '".to_string()
     } else if !stderr.contains(&case.expect) {
         format!("the message lacks '{}'", case.expect)
-    } else if !dir.files().is_empty() {
+    } else if !changed.is_empty() {
+        format!("changed the old outputs {changed:?}")
+    } else if dir.files() != names {
         format!("left files behind: {:?}", dir.files())
     } else {
         return None;

@@ -178,8 +178,19 @@ fn fit(args: Args) -> Result<()> {
             condition: args.condition.clone(),
         },
     };
+    for model in &job.models {
+        piml_cli::check_fit_grid(&args.grid, model)?;
+    }
     let started = Instant::now();
     let problems = job.problems()?;
+    for problem in &problems {
+        // Each start keeps its point, its estimate and the table's row.
+        let per_start = (3 * problem.n_estimated() + 16) as f64 * 8.0;
+        piml_cli::check_memory(
+            &format!("--starts {}", args.starts),
+            args.starts as f64 * per_start,
+        )?;
+    }
     let range = shard.range(args.starts);
     let starts = problems
         .iter()

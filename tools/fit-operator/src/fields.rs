@@ -74,13 +74,10 @@ pub struct Fields {
     pub times: Vec<f64>,
 }
 
-/// The span start of each space axis in a table's model metadata (0 when unknown).
-fn domain_start(table: &Table, coords: &[String]) -> Vec<f64> {
-    let model: Option<Value> = table
-        .metadata()
-        .get("piml.model")
-        .and_then(|m| serde_json::from_str(m).ok());
-    coords
+/// The span start of each space axis in a table's model metadata (0 when it names no model).
+fn domain_start(table: &Table, coords: &[String]) -> Result<Vec<f64>> {
+    let model = table.source_model()?;
+    Ok(coords
         .iter()
         .map(|c| {
             model
@@ -88,7 +85,7 @@ fn domain_start(table: &Table, coords: &[String]) -> Vec<f64> {
                 .and_then(|m| m["space"][c]["span"][0].as_f64())
                 .unwrap_or(0.0)
         })
-        .collect()
+        .collect())
 }
 
 fn sorted_unique(v: &[f64]) -> Vec<f64> {
@@ -175,7 +172,7 @@ pub fn read(table: &Table, file: &Path, wanted: &[String]) -> Result<Fields> {
         }
     }
     let grid = Grid {
-        lo: domain_start(table, &coords),
+        lo: domain_start(table, &coords)?,
         axes,
     };
     let (n1, n2) = grid.shape();

@@ -283,6 +283,7 @@ fn train(a: Train) -> Result<()> {
     let table = read_table(&a.data)?;
     let f = fields::read(&table, &a.data, &a.fields)?;
     let modes = parse_modes(&a.modes, f.grid.dims())?;
+    check_size(&a, &f, modes)?;
     let pairs = pairs(&a, &f)?;
     let samples = f.samples();
     let n_test = (a.test_fraction * samples.len() as f64).round() as usize;
@@ -381,7 +382,7 @@ fn train(a: Train) -> Result<()> {
         });
         written.json(
             path,
-            &provenance.document(&model_name(&table, &a.data), body),
+            &provenance.document(&model_name(&table, &a.data)?, body),
         )?;
     }
     Ok(written.commit()?)
@@ -396,13 +397,11 @@ fn metadata(table: &Table, seed: Option<u64>) -> std::collections::BTreeMap<Stri
     Provenance::from_env("fit-operator", seed).table_metadata(model)
 }
 
-fn model_name(table: &Table, file: &Path) -> String {
-    table
-        .metadata()
-        .get("piml.model")
-        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+fn model_name(table: &Table, file: &Path) -> Result<String> {
+    Ok(table
+        .source_model()?
         .and_then(|m| m["name"].as_str().map(str::to_string))
-        .unwrap_or_else(|| file.display().to_string())
+        .unwrap_or_else(|| file.display().to_string()))
 }
 
 /// The operator and what it maps.
@@ -523,4 +522,23 @@ fn eval(a: Eval) -> Result<()> {
         write_table(path, &out)?;
     }
     Ok(())
+}
+
+/// Refuses, before anything is allocated, an operator whose training state would not fit in
+/// memory: the spectral weights (complex, per kept mode and channel pair; both half-planes in
+/// 2-D) with their gradient and Adam's moments, and a batch's activations at every grid point
+/// of every layer, forward and back.
+fn check_size(a: &Train, f: &fields::Fields, modes: Modes) -> Result<()> {
+    let width = a.width as f64;
+    let kept = (modes.m1.max(1) * modes.m2 * f.grid.dims()) as f64;
+    let weights = a.layers as f64 * width * width * (2.0 * kept + 1.0);
+    let points: f64 = f.grid.axes.iter().map(|axis| axis.len() as f64).product();
+    let activations = a.batch as f64 * points * width * (a.layers as f64 + 2.0) * 2.0;
+    piml_cli::check_memory(
+        &format!(
+            "--modes {} --width {} --layers {} --batch {}",
+            a.modes, a.width, a.layers, a.batch
+        ),
+        (weights * 4.0 + activations) * 8.0,
+    )
 }

@@ -180,6 +180,12 @@ fn bad_input_exits_2_and_writes_nothing() {
     std::fs::write(&ragged, lines.join("\n")).unwrap();
     let no_x = dir.path("no-x.csv");
     std::fs::write(&no_x, "sample,t,u\n0,0,1\n0,1,2\n").unwrap();
+    // An ensemble whose model metadata is damaged: read as "no model", the domain's origin
+    // would silently become 0.
+    let damaged = dir.path("damaged.parquet");
+    let mut table = piml_io::read_table(Path::new(&train)).unwrap();
+    table.set_metadata([("piml.model".to_string(), "{\"space\": ".to_string())].into());
+    piml_io::write_table(Path::new(&damaged), &table).unwrap();
     let out = dir.path("out.safetensors");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
@@ -222,6 +228,18 @@ fn bad_input_exits_2_and_writes_nothing() {
         (
             vec!["train", &train, "-o", &out, "--lr", "-1e-3"],
             "--lr: expected a positive rate, got -0.001",
+        ),
+        (
+            vec!["train", &train, "-o", &out, "--width", "100000000"],
+            "--modes 16 --width 100000000 --layers 4 --batch 20: would need about",
+        ),
+        (
+            vec!["train", &train, "-o", &out, "--modes", "1000000000"],
+            "--modes 1000000000 --width 64",
+        ),
+        (
+            vec!["train", &damaged, "-o", &out],
+            "damaged.parquet: metadata 'piml.model' (the model the table came from) is damaged",
         ),
     ];
     for (args, expect) in cases {

@@ -172,7 +172,19 @@ pub fn no_data(model: &Model, condition: Option<&str>) -> Result<(Model, Observa
 pub fn read_collocation(path: &Path, model: &Model) -> Result<Collocation> {
     let table = read_table(path)?;
     let coords = coordinates(model);
+    if let Some(extra) = ["x", "y"]
+        .into_iter()
+        .find(|c| table.column(c).is_some() && !coords.iter().any(|k| k == c))
+    {
+        bail!(
+            "{}: column '{extra}' is a space coordinate, but model '{}' has only {}: points drawn for another model? (sample-collocation MODEL draws them for one)",
+            path.display(),
+            model.name,
+            coords.join(", ")
+        );
+    }
     let columns = coordinate_columns(&table, &coords, path)?;
+    check_inside_spans(model, &coords, &columns, path)?;
     let sets = table.utf8_column("set")?;
     let weights = match table.column("weight") {
         Some(_) => Some(table.f64_values("weight")?),
@@ -205,6 +217,35 @@ pub fn read_collocation(path: &Path, model: &Model) -> Result<Collocation> {
         }
     }
     Ok(out)
+}
+
+/// Refuses points outside the model's spans (drawn for another model or domain), naming the
+/// first one's row; points on a side may sit a rounding error outside.
+fn check_inside_spans(
+    model: &Model,
+    coords: &[String],
+    columns: &[Vec<f64>],
+    file: &Path,
+) -> Result<()> {
+    let spans = std::iter::once(model.time.as_ref().and_then(|t| t.span))
+        .chain(model.space.iter().map(|(_, axis)| axis.span));
+    for ((name, values), span) in coords.iter().zip(columns).zip(spans) {
+        let Some([lo, hi]) = span else { continue };
+        let slack = 1e-9 * (hi - lo).abs();
+        if let Some((r, v)) = values
+            .iter()
+            .enumerate()
+            .find(|(_, v)| **v < lo - slack || **v > hi + slack)
+        {
+            bail!(
+                "{}: row {}, column '{name}': {v} lies outside model '{}''s span [{lo}, {hi}]: points drawn for another model or domain?",
+                file.display(),
+                r + 1,
+                model.name
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Independent random streams of one seed, one per set (as sample-collocation draws them).

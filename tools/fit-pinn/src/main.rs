@@ -183,6 +183,7 @@ fn run(args: Args) -> Result<()> {
     }
     let settings = settings(&args)?;
     let arch_flags = architecture_flags(&args)?;
+    check_size(&args, &model, &arch_flags)?;
     let grid = args
         .predict_grid
         .as_deref()
@@ -210,10 +211,15 @@ fn run(args: Args) -> Result<()> {
             ));
         }
     }
-    let origin = match &args.data {
-        Some(d) => format!("{} with {}", args.model.display(), d.display()),
-        None => args.model.display().to_string(),
-    };
+    let origin = std::iter::once(args.model.display().to_string())
+        .chain(args.data.iter().map(|d| format!("with {}", d.display())))
+        .chain(
+            args.collocation
+                .iter()
+                .map(|c| format!("on the points of {}", c.display())),
+        )
+        .collect::<Vec<_>>()
+        .join(" ");
     let points = match &args.collocation {
         Some(path) => inputs::read_collocation(path, &model)?,
         None => inputs::sample_collocation(
@@ -619,4 +625,39 @@ fn parse_resample(s: &str) -> Result<Resample> {
         c,
         candidates: 10,
     })
+}
+
+/// Refuses, before anything is allocated, a network or a point set whose training state would
+/// not fit in memory: the weights with their gradient, Adam's moments and L-BFGS's pairs, and
+/// per collocation point every layer's values with their input derivatives (first and second
+/// along each input), forward and back.
+fn check_size(args: &Args, model: &piml_model::Model, flags: &NetworkFlags) -> Result<()> {
+    let inputs = model.space.len() + 1;
+    let features = flags.fourier.map_or(inputs, |(m, _)| 2 * m);
+    let outputs = model.species.len();
+    let widths: Vec<f64> = std::iter::once(features)
+        .chain(flags.hidden.iter().copied())
+        .chain([outputs])
+        .map(|w| w as f64)
+        .collect();
+    let weights: f64 = widths.windows(2).map(|w| (w[0] + 1.0) * w[1]).sum();
+    let optimiser = weights * (4 + 2 * args.lbfgs_memory) as f64 * 8.0;
+    let points = [args.interior, args.boundary, args.initial]
+        .iter()
+        .map(|&n| n as f64)
+        .sum::<f64>();
+    let jets = points * widths.iter().sum::<f64>() * (2 * inputs + 1) as f64 * 2.0 * 8.0;
+    piml_cli::check_memory(
+        &format!(
+            "--layers {}{} on --interior {} --boundary {} --initial {}",
+            args.layers,
+            args.fourier
+                .as_deref()
+                .map_or(String::new(), |f| format!(" --fourier {f}")),
+            args.interior,
+            args.boundary,
+            args.initial
+        ),
+        optimiser + jets,
+    )
 }

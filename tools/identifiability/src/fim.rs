@@ -100,6 +100,7 @@ pub(crate) fn load_problem(
             model = model.under_condition(c);
         }
     }
+    piml_cli::check_fit_grid(&integration.grid, &model)?;
     let grid = (!integration.grid.is_empty()).then_some(&integration.grid[..]);
     let problem = problem_on_grid(
         &model,

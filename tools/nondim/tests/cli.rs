@@ -128,4 +128,41 @@ fn restore_multiplies_each_column_by_its_scale() {
     );
     assert_eq!(plain.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&plain.stderr).contains("no 'nondim' section"));
+
+    // Another dimensionless model than the one the table came from would give wrong units.
+    let other = dir.path("morphogen.nd.json");
+    run_ok(BIN, &[&testdata("morphogen-1d.json"), "-o", &other]);
+    let refused = |table: &str, extra: &[&str], expect: &str| {
+        let out = dir.path("refused.parquet");
+        let r = run(BIN, &[&["restore", table, "-o", &out], extra].concat());
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(!Path::new(&out).exists());
+    };
+    refused(
+        &input,
+        &["--model", &other],
+        "nd.parquet: it was made from model 'fisher-kpp-cells-nd' with other scales, not from model 'morphogen-gradient-nd'",
+    );
+    // Damaged metadata is named, not read as "no model".
+    let mut damaged = table.clone();
+    damaged.set_metadata([(META_MODEL.to_string(), "{\"name\": ".to_string())].into());
+    let damaged_path = dir.path("damaged.parquet");
+    write_table(Path::new(&damaged_path), &damaged).unwrap();
+    refused(
+        &damaged_path,
+        &["--model", &nd_path],
+        "damaged.parquet: metadata 'piml.model' (the model the table came from) is damaged",
+    );
+    // A table with none of the model's quantities.
+    let mut unrelated = Table::new();
+    unrelated.push_f64("w", vec![Some(1.0)]);
+    let unrelated_path = dir.path("unrelated.csv");
+    write_table(Path::new(&unrelated_path), &unrelated).unwrap();
+    refused(
+        &unrelated_path,
+        &["--model", &nd_path],
+        "unrelated.csv: no column is a quantity of model 'fisher-kpp-cells-nd' (it rescales t, x, u); the table has w",
+    );
 }

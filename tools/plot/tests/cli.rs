@@ -211,6 +211,20 @@ fn bad_input_exits_2_naming_the_file_or_column() {
         &["field", &one, "-o", &out, "--time", "a"],
         "'a' is not a number",
     );
+    refused(
+        &dir,
+        &[
+            "kymograph",
+            &one,
+            "-o",
+            &out,
+            "--width",
+            "100000",
+            "--height",
+            "100000",
+        ],
+        "--width 100000 --height 100000: a picture takes 200 to 16384 pixels across",
+    );
 
     // A good picture is not replaced by a failed run.
     run_ok(BIN, &["kymograph", &one, "-o", &out]);

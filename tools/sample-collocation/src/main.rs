@@ -116,6 +116,18 @@ fn run(args: Args) -> Result<()> {
     let model = args.common.start(&args.model, &inputs, &outputs)?;
     let domain = Domain::from_model(&model).with_context(|| args.model.display().to_string())?;
     check_flags_fit(&args)?;
+    let points: f64 = [args.interior, args.boundary, args.initial]
+        .iter()
+        .map(|&n| n as f64)
+        .sum();
+    // Each point's coordinates, set and weight, drawn and then copied into the table.
+    piml_cli::check_memory(
+        &format!(
+            "--interior {} --boundary {} --initial {}",
+            args.interior, args.boundary, args.initial
+        ),
+        points * (model.space.len() + 4) as f64 * 8.0 * 2.0,
+    )?;
 
     let started = Instant::now();
     let (sets, mut report) = match (&args.from, args.method.design()) {
@@ -171,7 +183,7 @@ fn check_flags_fit(args: &Args) -> Result<()> {
         if args.weights {
             bail!("--weights applies to fresh points, not to resampled ones");
         }
-    } else if args.interior + args.boundary + args.initial == 0 {
+    } else if [args.interior, args.boundary, args.initial] == [0, 0, 0] {
         bail!("no points asked for: give --interior, --boundary and/or --initial");
     }
     Ok(())

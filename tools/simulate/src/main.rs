@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use piml_cli::{CommonArgs, Progress, parse_times, warn};
 use piml_io::{Outputs, Provenance};
+use piml_model::Model;
 use piml_ode::{Method, OdeSolver, Stats};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
@@ -184,6 +185,12 @@ fn run(args: Args) -> Result<()> {
                 .context("--noise")?,
         ),
     };
+    check_size(
+        &args,
+        &model,
+        times.len().max(inputs.len()),
+        conditions.len(),
+    )?;
     let draws = match args.samples {
         None => Vec::new(),
         Some(0) => bail!("--samples: expected at least 1"),
@@ -262,4 +269,33 @@ fn run(args: Args) -> Result<()> {
         written.json(path, &provenance.document(&model.name, report))?;
     }
     Ok(written.commit()?)
+}
+
+/// Refuses, before anything is allocated, a run whose table or solver state would not fit in
+/// memory: the members' rows (every column an f64) and, for a reaction–diffusion model, the
+/// state and the solver's work arrays (a generous 32 vectors of the state).
+fn check_size(args: &Args, model: &Model, points: usize, conditions: usize) -> Result<()> {
+    let species = model.species.len() as f64;
+    let rows_per_member = if model.is_spatial() {
+        let cells = if args.grid.is_empty() {
+            vec![128; model.space.len()]
+        } else {
+            args.grid.clone()
+        };
+        piml_cli::check_grid(&cells, model.species.len(), 32.0)?;
+        let written: f64 = cells
+            .iter()
+            .map(|&n| n.div_ceil(args.stride) as f64)
+            .product();
+        args.measure.map_or(written * points as f64, |m| m as f64)
+    } else {
+        points as f64 * species
+    };
+    let Some(samples) = args.samples else {
+        return Ok(());
+    };
+    let columns = (model.space.len() + 4) as f64 + species;
+    let table = samples as f64 * conditions as f64 * rows_per_member * columns * 8.0;
+    let draws = samples as f64 * args.vary.len() as f64 * 8.0;
+    piml_cli::check_memory(&format!("--samples {samples}"), table + draws)
 }

@@ -174,6 +174,19 @@ fn ensembles_are_identical_across_threads_and_shards() {
         without_command(one) == without_command(two),
         "1 and 2 threads give the same table"
     );
+    // More threads than cores are not started (100,000 of them took minutes): a warning, and
+    // the same table.
+    let mut argv = base(&t1);
+    argv.extend(["--threads".into(), "100000".into()]);
+    let many = simulate(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&many.stderr);
+    assert!(many.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: --threads 100000: this machine lets the run use"),
+        "{stderr}"
+    );
+    let many = without_command(std::fs::read(&t1).unwrap());
+    assert!(many == without_command(run_with(&t1, &["--threads", "1"])));
     let whole = read_table(Path::new(&t1)).unwrap();
     assert_eq!(whole.i64_column("sample").unwrap().iter().max(), Some(&11));
     // Three shards concatenate to the whole run, row for row.
