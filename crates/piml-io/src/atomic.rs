@@ -208,6 +208,8 @@ impl Outputs {
 /// temporary file's own name is an implementation detail.
 fn describe_dir_error(dir: &Path, source: io::Error) -> io::Error {
     let what = match source.kind() {
+        // The folder exists but takes no new files (a read-only mount, /proc).
+        io::ErrorKind::NotFound if dir.is_dir() => "cannot create a file in",
         io::ErrorKind::NotFound => "no such directory",
         io::ErrorKind::PermissionDenied => "no permission to write in",
         io::ErrorKind::NotADirectory => "not a directory:",

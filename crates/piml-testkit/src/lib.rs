@@ -47,6 +47,41 @@ impl Default for Dir {
     }
 }
 
+/// A folder in which no process can create a file, root included (permissions do not bind
+/// root, and the proc file system takes no new files from anyone): where the failure of an
+/// output in a read-only folder is tested.
+pub const UNWRITABLE: &str = "/proc";
+
+/// Runs `bin ARGS FLAG /proc/NAME`, where `args` also write the output `first`, which already
+/// holds a good file: the run must exit 2 naming the unwritable output before any work, and
+/// leave `first` byte for byte as it was with nothing beside it.
+pub fn check_second_output_unwritable(bin: &str, args: &[&str], first: &str, flag: &str) {
+    let old = b"a good output of an earlier run\n";
+    std::fs::write(first, old).expect("writing the old output");
+    let second = format!("{UNWRITABLE}/second-output");
+    let out = run(bin, &[args, &[flag, &second]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?} {flag}: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{second}: cannot write the output there: cannot create a file in '{UNWRITABLE}'"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(first).expect("the old output"),
+        old,
+        "{args:?}"
+    );
+    let folder = Path::new(first).parent().expect("a folder");
+    let names: Vec<_> = std::fs::read_dir(folder)
+        .expect("the folder")
+        .map(|e| e.expect("an entry").file_name())
+        .filter(|n| n.to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "temporaries left behind: {names:?}");
+}
+
 /// Runs `bin` with `args`, in which an output names the input file `input`: the run must exit 2
 /// saying so, and leave `input` byte for byte as it was.
 pub fn check_input_kept(bin: &str, args: &[&str], input: &str) {

@@ -8,7 +8,9 @@ use piml_io::{Table, read_table, write_table};
 use piml_model::{Model, NoiseKind};
 use piml_ode::{Method, OdeSolver};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan};
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run, run_ok};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run, run_ok,
+};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-kinetics");
@@ -531,4 +533,24 @@ fn an_output_that_is_the_data_is_refused() {
         &data,
     );
     assert!(!Path::new(&fit).exists());
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("fit.json");
+    check_second_output_unwritable(
+        BIN,
+        &[
+            arg(&testdata("mm-reduced.json")),
+            "--data",
+            arg(&testdata("pinn/mm-data.csv")),
+            "-o",
+            &first,
+        ],
+        &first,
+        "--predict",
+    );
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use piml_testkit::{Dir, check_input_kept, run, run_ok, values};
+use piml_testkit::{Dir, check_input_kept, check_second_output_unwritable, run, run_ok, values};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-operator");
 
@@ -258,4 +258,20 @@ fn an_output_that_is_the_ensemble_is_refused() {
     let ensemble = dir.path("e.csv");
     heat_csv(&ensemble, 0, 2, 16);
     check_input_kept(BIN, &["train", &ensemble, "-o", &ensemble], &ensemble);
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let ensemble = dir.path("e.csv");
+    heat_csv(&ensemble, 0, 4, 16);
+    let first = dir.path("op.safetensors");
+    check_second_output_unwritable(
+        BIN,
+        &["train", &ensemble, "-o", &first],
+        &first,
+        "--history",
+    );
 }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run, run_ok, values};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run,
+    run_ok, values,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-pinn");
 
@@ -701,5 +704,25 @@ fn an_output_that_is_the_data_is_refused() {
             &data,
         ],
         &data,
+    );
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("fit.json");
+    check_second_output_unwritable(
+        BIN,
+        &[
+            &testdata("mm-reduced.json"),
+            "--data",
+            &testdata("pinn/mm-data.csv"),
+            "-o",
+            &first,
+        ],
+        &first,
+        "--history",
     );
 }

@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs_of, check_input_kept, run, run_ok};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs_of, check_input_kept, check_second_output_unwritable, run,
+    run_ok,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_identifiability");
 
@@ -326,5 +329,26 @@ fn an_output_that_is_the_fit_is_refused() {
             &fit,
         ],
         &fit,
+    );
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("profile.parquet");
+    check_second_output_unwritable(
+        BIN,
+        &[
+            "profile",
+            &model("mm-reduced.json"),
+            "--data",
+            &model("mm-data.csv"),
+            "-o",
+            &first,
+        ],
+        &first,
+        "--report",
     );
 }

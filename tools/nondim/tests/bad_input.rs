@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nondim");
 
@@ -75,4 +77,25 @@ fn an_output_that_is_the_model_is_refused() {
     let model = dir.path("m.json");
     std::fs::copy(testdata().join("nondim/fisher-kpp-cells.json"), &model).unwrap();
     check_input_kept(BIN, &[&model, "-o", &model], &model);
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("nd.json");
+    check_second_output_unwritable(
+        BIN,
+        &[
+            testdata()
+                .join("nondim/fisher-valid.json")
+                .to_str()
+                .unwrap(),
+            "-o",
+            &first,
+        ],
+        &first,
+        "--report",
+    );
 }

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable,
+};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -44,5 +46,25 @@ fn an_output_that_is_the_residual_table_is_refused() {
             &residuals,
         ],
         &residuals,
+    );
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("points.parquet");
+    check_second_output_unwritable(
+        env!("CARGO_BIN_EXE_sample-collocation"),
+        &[
+            data().join("diffusion-1d.json").to_str().unwrap(),
+            "-o",
+            &first,
+            "--interior",
+            "10",
+        ],
+        &first,
+        "--report",
     );
 }

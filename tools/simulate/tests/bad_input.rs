@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use piml_testkit::{Dir, bad_cases, check_bad_inputs, check_input_kept, run};
+use piml_testkit::{
+    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_simulate");
 
@@ -75,4 +77,24 @@ fn an_output_that_is_an_input_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("named as two outputs"), "{stderr}");
     assert_eq!(dir.files(), ["m.json"]);
+}
+
+/// A second output in a folder that takes no files fails the run before any work, and the
+/// first output's old file stays as it was.
+#[test]
+fn a_failed_second_output_leaves_the_first_as_it_was() {
+    let dir = Dir::new();
+    let first = dir.path("sim.parquet");
+    check_second_output_unwritable(
+        BIN,
+        &[
+            testdata().join("mm-reduced.json").to_str().unwrap(),
+            "-o",
+            &first,
+            "--times",
+            "0:1:0.5",
+        ],
+        &first,
+        "--report",
+    );
 }
