@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::error::DocError;
-use crate::expr::{Expr, Func, parse};
+use crate::expr::{Expr, Func, excerpt, parse};
 use crate::model::{
     Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,
     Rescaling, Scale, SideCondition, Sigma, Species,
@@ -133,7 +133,7 @@ impl Scope<'_> {
         let e = match v {
             Value::Number(_) => Expr::Num(number(v, path)?),
             Value::String(s) => {
-                parse(s).map_err(|e| DocError::field(path, format!("'{s}': {e}")))?
+                parse(s).map_err(|e| DocError::field(path, format!("'{}': {e}", excerpt(s))))?
             }
             other => {
                 return Err(DocError::field(
