@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::error::DocError;
-use crate::expr::{Expr, Func, parse};
+use crate::expr::{Expr, Func, excerpt, parse};
 use crate::model::{
     Axis, AxisBoundary, Condition, Model, Noise, NoiseKind, Observable, Parameter, Reaction,
     Rescaling, Scale, SideCondition, Sigma, Species,
@@ -15,9 +15,13 @@ use crate::suggest::did_you_mean;
 
 type Res<T> = Result<T, DocError>;
 
-/// Names a model may not use for its own symbols: coordinates, functions,
-/// and the reserved table columns.
-const RESERVED: [&str; 6] = ["t", "x", "y", "condition", "sample", "replicate"];
+/// Names a model may not use for its own symbols (nor may it use function
+/// names): time and the table columns with a role.
+const RESERVED: [&str; 4] = ["t", "condition", "sample", "replicate"];
+
+/// The space coordinates, reserved too in a model with a `space` section; a
+/// kinetic model may call its species `x` and `y`.
+const COORDINATES: [&str; 2] = ["x", "y"];
 
 fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -100,7 +104,7 @@ fn interval(v: &Value, path: &str) -> Res<[f64; 2]> {
     Ok([lo, hi])
 }
 
-fn identifier(name: &str, path: &str) -> Res<()> {
+fn identifier(name: &str, path: &str, spatial: bool) -> Res<()> {
     let mut chars = name.chars();
     let ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_');
@@ -118,6 +122,12 @@ fn identifier(name: &str, path: &str) -> Res<()> {
             format!("'{name}' is a reserved name"),
         ));
     }
+    if spatial && COORDINATES.contains(&name) {
+        return Err(DocError::field(
+            path,
+            format!("'{name}' is a reserved name: a space coordinate of the model"),
+        ));
+    }
     Ok(())
 }
 
@@ -133,7 +143,7 @@ impl Scope<'_> {
         let e = match v {
             Value::Number(_) => Expr::Num(number(v, path)?),
             Value::String(s) => {
-                parse(s).map_err(|e| DocError::field(path, format!("'{s}': {e}")))?
+                parse(s).map_err(|e| DocError::field(path, format!("'{}': {e}", excerpt(s))))?
             }
             other => {
                 return Err(DocError::field(
@@ -292,7 +302,7 @@ pub(crate) fn parse_model(text: &str) -> Res<Model> {
         ("inputs", &names.inputs),
     ] {
         for n in list {
-            identifier(n, &format!("{section}.{n}"))?;
+            identifier(n, &format!("{section}.{n}"), !space.is_empty())?;
             if !seen.insert(n.clone()) {
                 return Err(DocError::field(
                     format!("{section}.{n}"),
@@ -874,7 +884,7 @@ fn observables(v: Option<&Value>, names: &Names, parameters: &[Parameter]) -> Re
     map.iter()
         .map(|(name, o)| {
             let path = format!("observables.{name}");
-            identifier(name, &path)?;
+            identifier(name, &path, !names.coords.is_empty())?;
             if names.parameters.contains(name) || names.inputs.contains(name) {
                 return Err(DocError::field(
                     &path,

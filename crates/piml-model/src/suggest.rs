@@ -25,11 +25,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Names longer than this get no hint: the distance costs the product of the
+/// two lengths, and a name this long is no typo.
+const LONGEST_HINTED: usize = 64;
+
 /// The closest candidate within a distance that still looks like a typo.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1) + usize::from(name.chars().count() > 4);
+    let length = name.chars().count();
+    if length > LONGEST_HINTED {
+        return None;
+    }
+    let limit = (length / 3).max(1) + usize::from(length > 4);
     candidates
         .into_iter()
+        // The distance is at least the difference in length.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .map(|c| {
             let case_only = c.eq_ignore_ascii_case(name);
             (if case_only { 0 } else { edit_distance(name, c) }, c)

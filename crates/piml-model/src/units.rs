@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::expr::{BinOp, Expr, Func};
+use crate::expr::{BinOp, Expr, Func, MAX_NESTING, excerpt};
 use crate::model::Model;
 
 /// Base dimensions: length, time, amount (mol), count (cells, molecules),
@@ -169,12 +169,14 @@ struct UnitParser<'a> {
     text: &'a str,
     chars: Vec<char>,
     pos: usize,
+    /// Parentheses open at `pos`, bounded as in expressions.
+    depth: usize,
 }
 
 impl UnitParser<'_> {
     fn err<T>(&self, message: impl Into<String>) -> Result<T, UnitError> {
         Err(UnitError {
-            text: self.text.to_string(),
+            text: excerpt(self.text),
             message: message.into(),
         })
     }
@@ -212,8 +214,13 @@ impl UnitParser<'_> {
         self.skip_spaces();
         let base = match self.chars.get(self.pos) {
             Some('(') => {
+                if self.depth == MAX_NESTING {
+                    return self.err(format!("nested deeper than {MAX_NESTING} levels"));
+                }
                 self.pos += 1;
+                self.depth += 1;
                 let u = self.product()?;
+                self.depth -= 1;
                 self.skip_spaces();
                 if self.chars.get(self.pos) != Some(&')') {
                     return self.err("missing ')'");
@@ -267,7 +274,7 @@ impl UnitParser<'_> {
             }
             let text: String = self.chars[start..self.pos].iter().collect();
             let e: f64 = text.parse().map_err(|_| UnitError {
-                text: self.text.to_string(),
+                text: excerpt(self.text),
                 message: format!("bad exponent '{text}'"),
             })?;
             return Ok(base.powf(e));
@@ -285,6 +292,7 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
         text,
         chars: text.chars().collect(),
         pos: 0,
+        depth: 0,
     };
     let u = p.product()?;
     if p.pos < p.chars.len() {

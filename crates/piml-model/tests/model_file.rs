@@ -184,6 +184,14 @@ const BAD: &[(&str, &str)] = &[
         r#"{"species": {"t": {}}, "rates": {"t": "1"}}"#,
         "species.t: 't' is a reserved name",
     ),
+    (
+        r#"{"space": {"x": {"span": [0, 1]}}, "species": {"y": {}}, "rates": {"y": "1"}}"#,
+        "species.y: 'y' is a reserved name: a space coordinate of the model",
+    ),
+    (
+        r#"{"space": {"x": {"span": [0, 1]}}, "species": {"u": {}}, "rates": {"u": "-u"}, "observables": {"x": "u"}}"#,
+        "observables.x: 'x' is a reserved name: a space coordinate of the model",
+    ),
     (r#"{"species": {}}"#, "species: the model has no species"),
     (
         r#"{"species": {"S": {"initial": "S0*x"}}, "rates": {"S": "-S"}, "parameters": {"S0": 1}}"#,
@@ -271,4 +279,19 @@ fn the_nondim_section_holds_positive_scales_of_columns() {
             .rescaling
             .is_none()
     );
+}
+
+/// `x` and `y` are coordinates only in a model with space axes (issue 20):
+/// Lotka–Volterra as textbooks write it reads and compiles.
+#[test]
+fn a_kinetic_model_may_name_its_species_x_and_y() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/lotka-volterra-xy.json");
+    let m = Model::from_file(&path).unwrap();
+    let names: Vec<&str> = m.species.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["x", "y"]);
+    let k = Kinetics::new(&m).unwrap();
+    let mut f = [0.0; 2];
+    k.rhs(0.0, &[10.0, 10.0], &[1.1, 0.4, 0.1, 0.4], &mut f);
+    assert_eq!(f, [11.0 - 40.0, 10.0 - 4.0]);
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use piml_model::expr::{Expr, parse};
+use piml_model::expr::{Expr, excerpt, parse};
 use piml_model::{Model, Numbers, infer_units};
 
 use crate::dimensions::{Dimensions, Quantity};
@@ -57,7 +57,7 @@ pub fn parse_scale(s: &str) -> Result<(String, Expr), String> {
     let (name, text) = s
         .split_once('=')
         .ok_or_else(|| format!("'{s}': expected NAME=EXPR"))?;
-    let e = parse(text.trim()).map_err(|e| format!("'{s}': {e}"))?;
+    let e = parse(text.trim()).map_err(|e| format!("'{}': {e}", excerpt(s)))?;
     Ok((name.trim().to_string(), e))
 }
 

@@ -21,6 +21,14 @@ impl ModelInfo {
         ModelInfo { doc }
     }
 
+    /// Whether the model has space axes, or may have: a table without a
+    /// model (a CSV) names its coordinates `x` and `y` as a field would.
+    pub(crate) fn may_be_spatial(&self) -> bool {
+        self.doc
+            .as_ref()
+            .is_none_or(|doc| doc.get("space").is_some())
+    }
+
     /// The model's name.
     pub(crate) fn name(&self) -> Option<&str> {
         self.doc.as_ref()?.get("name")?.as_str()

@@ -7,18 +7,14 @@ use std::path::PathBuf;
 use piml_io::{Column, Table};
 
 use crate::error::{Error, Result};
+use crate::model::ModelInfo;
 
 /// Columns with a role in piml's tables, never drawn as values.
-const ROLE_COLUMNS: [&str; 8] = [
-    "t",
-    "x",
-    "y",
-    "condition",
-    "sample",
-    "replicate",
-    "set",
-    "weight",
-];
+const ROLE_COLUMNS: [&str; 6] = ["t", "condition", "sample", "replicate", "set", "weight"];
+
+/// The space coordinates: roles too, unless the table's model has no space
+/// section, where `x` and `y` may be species.
+const COORDINATES: [&str; 2] = ["x", "y"];
 
 /// The file a table came from, for messages.
 pub(crate) fn file(table: &Table) -> PathBuf {
@@ -62,14 +58,21 @@ pub(crate) fn has(table: &Table, name: &str) -> bool {
     table.column(name).is_some()
 }
 
+/// Whether the table has the space coordinate `axis` (`x` or `y`): a column
+/// of that name in a table whose model (if it carries one) has space axes.
+pub(crate) fn has_coordinate(table: &Table, axis: &str) -> bool {
+    has(table, axis) && ModelInfo::of(table).may_be_spatial()
+}
+
 /// The numeric columns that hold values: not coordinates, roles or `sigma_*`.
 pub(crate) fn value_columns(table: &Table) -> Vec<String> {
+    let spatial = ModelInfo::of(table).may_be_spatial();
+    let has_role =
+        |name: &str| ROLE_COLUMNS.contains(&name) || (spatial && COORDINATES.contains(&name));
     table
         .columns()
         .filter(|(name, column)| {
-            !ROLE_COLUMNS.contains(name)
-                && !name.starts_with("sigma_")
-                && !matches!(column, Column::Utf8(_))
+            !has_role(name) && !name.starts_with("sigma_") && !matches!(column, Column::Utf8(_))
         })
         .map(|(name, _)| name.to_string())
         .collect()

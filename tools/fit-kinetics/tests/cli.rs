@@ -29,17 +29,27 @@ fn arg(p: &Path) -> &str {
 /// its three initial concentrations, t = 1..20.
 fn mm_data(dir: &Dir) -> String {
     let m = Model::from_file(&testdata("kinetics/michaelis-menten.json")).unwrap();
+    let noise = NoiseSpec {
+        kind: NoiseKind::Proportional,
+        sigma: 0.02,
+    };
+    simulated(dir, &m, noise, "mm.parquet")
+}
+
+/// Data from `model` at t = 1..20 with the given noise, as a Parquet table in `dir`.
+fn simulated(dir: &Dir, model: &Model, noise: NoiseSpec, name: &str) -> String {
     let plan = Plan {
-        model: &m,
-        conditions: m.conditions.iter().map(Some).collect(),
+        model,
+        conditions: if model.conditions.is_empty() {
+            vec![None]
+        } else {
+            model.conditions.iter().map(Some).collect()
+        },
         times: (1..=20).map(f64::from).collect(),
         inputs: Vec::new(),
         varied: Vec::new(),
         draws: Vec::new(),
-        noise: NoiseChoice::Fixed(NoiseSpec {
-            kind: NoiseKind::Proportional,
-            sigma: 0.02,
-        }),
+        noise: NoiseChoice::Fixed(noise),
         sparse: None,
         solver: OdeSolver::new(Method::Auto)
             .rtol(1e-10)
@@ -49,7 +59,7 @@ fn mm_data(dir: &Dir) -> String {
         spatial: None,
         seed: 4,
     };
-    let path = dir.path("mm.parquet");
+    let path = dir.path(name);
     write_table(Path::new(&path), &plan.run(0..1, &|| {}).unwrap().table).unwrap();
     path
 }
@@ -198,6 +208,31 @@ fn fits_an_algebraic_model_to_initial_rates() {
     }
     assert_eq!(doc["n_observations"], 8);
     assert_eq!(doc["converged"], true);
+}
+
+/// Issue 20: a kinetic model's species may be called `x` and `y`; its table
+/// then has columns t, x, y, read as the observables they are, not as space.
+#[test]
+fn fits_lotka_volterra_written_with_x_and_y() {
+    let dir = Dir::new();
+    let model_path = testdata("lotka-volterra-xy.json");
+    let model = Model::from_file(&model_path).unwrap();
+    let noise = NoiseSpec {
+        kind: NoiseKind::Lognormal,
+        sigma: 0.02,
+    };
+    let data = simulated(&dir, &model, noise, "xy.parquet");
+    let table = read_table(Path::new(&data)).unwrap();
+    assert_eq!(table.column_names()[..3], ["t", "x", "y"]);
+    let fit = dir.path("fit.json");
+    run_ok(BIN, &[arg(&model_path), "--data", &data, "-o", &fit]);
+    let doc = read_doc(&fit);
+    assert_eq!(doc["n_observations"], 40);
+    for p in &model.parameters {
+        let est = doc["parameters"][&p.name]["estimate"].as_f64().unwrap();
+        // 2% noise on 40 points: every rate within 5%.
+        assert!((est / p.value - 1.0).abs() < 0.05, "{}: {est}", p.name);
+    }
 }
 
 /// Issue 19: the exponential rise of testdata/kinetics/exponential-rise.json, started at A = 10,

@@ -124,6 +124,25 @@ fn trajectories_with_data_from_csv() {
     assert_eq!(png_size(&png), (900, 600));
 }
 
+/// Issue 20: in a table whose model has no space section, `x` and `y` are
+/// species, drawn as time courses.
+#[test]
+fn trajectories_of_species_named_x_and_y() {
+    let dir = Dir::new();
+    let mut sim = Table::new();
+    sim.push_f64("t", f64s((0..50).map(|i| 0.2 * f64::from(i))));
+    sim.push_f64("x", f64s((0..50).map(|i| (0.3 * f64::from(i)).sin() + 2.0)));
+    sim.push_f64("y", f64s((0..50).map(|i| (0.3 * f64::from(i)).cos() + 2.0)));
+    sim.set_metadata(BTreeMap::from([(
+        "piml.model".to_string(),
+        r#"{"name": "lotka-volterra-xy", "species": {"x": {}, "y": {}}}"#.to_string(),
+    )]));
+    let sim = write(&dir, "xy.parquet", &sim);
+    let png = dir.path("xy.png");
+    run_ok(BIN, &["trajectories", &sim, "-o", &png, "--species", "x,y"]);
+    assert_eq!(png_size(&png), (900, 600));
+}
+
 #[test]
 fn operator_prediction_against_truth() {
     let dir = Dir::new();

@@ -579,3 +579,32 @@ fn man_page_and_shell_completions_come_from_the_flags() {
     let bad = piml_testkit::run(BIN, &["--completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A rate written as a sum of 20,000 terms (issue 20) integrates in linear
+/// time: the parser balances long sums, and derivatives no longer copy every
+/// left operand (8,000 terms took 16 s to 78 s before, 20,000 about 0.2 s now).
+#[test]
+fn a_rate_of_twenty_thousand_terms_simulates_quickly() {
+    let dir = Dir::new();
+    let n = 20_000;
+    let model = serde_json::json!({
+        "name": "long-sum",
+        "time": { "units": "min", "span": [0, 1] },
+        "species": { "S": { "units": "uM", "initial": 1 } },
+        "parameters": { "k": { "value": 1, "units": "1/min" } },
+        "rates": { "S": format!("-({})/{n}", vec!["k*S"; n].join(" + ")) },
+    });
+    let path = dir.path("long-sum.json");
+    std::fs::write(&path, model.to_string()).unwrap();
+    let out = dir.path("long-sum.parquet");
+    let start = std::time::Instant::now();
+    run_ok(&[&path, "-o", &out, "--times", "0,1", "--rtol", "1e-10"]);
+    // A generous bound that a quadratic pass would still break by far.
+    assert!(
+        start.elapsed().as_secs_f64() < 10.0,
+        "{:?}",
+        start.elapsed()
+    );
+    let s = values(&read_table(Path::new(&out)).unwrap(), "S");
+    assert!((s[1] - (-1.0f64).exp()).abs() < 1e-8, "S(1) = {}", s[1]);
+}

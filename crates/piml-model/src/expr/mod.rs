@@ -9,7 +9,7 @@ mod tape;
 
 pub use ast::{BinOp, Expr, Func};
 pub use derive::derivative;
-pub use parse::{ParseError, parse};
+pub use parse::{MAX_NESTING, ParseError, excerpt, parse};
 pub use simplify::simplify;
 pub use tape::{Tape, UnknownSymbol};
 

@@ -3,8 +3,24 @@
 //! Precedence, loosest first: `+ -` (left), `* /` (left), unary minus, `^`
 //! (right-associative), so `-x^2` is `-(x^2)` and `2^3^2` is `2^(3^2)`, as in
 //! mathematics (and Fortran, Julia, Mathematica).
+//!
+//! Every pass over the tree (derivatives, simplification, printing, compiling,
+//! units) recurses, so the parser bounds the depth of what it builds: nesting
+//! (parentheses, function calls, signs, powers) stops at [`MAX_NESTING`]
+//! levels, and a long chain such as a sum of 20,000 terms becomes a balanced
+//! tree, log₂ n deep, instead of a left-leaning one n deep.
 
 use super::ast::{BinOp, Expr, Func};
+
+/// How deep parentheses, function calls, signs and powers may nest. Far
+/// beyond any rate law, and shallow enough that every recursive pass over
+/// the tree fits the 2 MiB stack of a worker thread.
+pub const MAX_NESTING: usize = 200;
+
+/// Chains of `+ -` or `* /` up to this many operands keep their written,
+/// left-to-right shape: they print back as written and evaluate in written
+/// order. Longer ones are balanced.
+const LONGEST_LEFT_CHAIN: usize = 8;
 
 /// Why an expression did not parse, and where (1-based character column).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -101,6 +117,8 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
     end_column: usize,
+    /// Levels of nesting open at `pos`.
+    depth: usize,
 }
 
 impl Parser {
@@ -130,26 +148,46 @@ impl Parser {
         }
     }
 
+    /// Parses with `inner` one level deeper than the token just taken (a
+    /// parenthesis, a sign, a `^`), or refuses past [`MAX_NESTING`] there.
+    fn nested(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
+        if self.depth == MAX_NESTING {
+            return Err(ParseError {
+                column: self.tokens[self.pos - 1].1,
+                message: format!("expression nested deeper than {MAX_NESTING} levels"),
+            });
+        }
+        self.depth += 1;
+        let e = inner(self);
+        self.depth -= 1;
+        e
+    }
+
     /// sum := product (('+' | '-') product)*
     fn sum(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.product()?;
+        let first = self.product()?;
+        let mut rest = Vec::new();
         while let Some(Token::Op(c @ ('+' | '-'))) = self.peek() {
             let op = if *c == '+' { BinOp::Add } else { BinOp::Sub };
             self.pos += 1;
-            lhs = Expr::bin(op, lhs, self.product()?);
+            rest.push((op, self.product()?));
         }
-        Ok(lhs)
+        Ok(chain(first, rest))
     }
 
     /// product := unary (('*' | '/') unary)*
     fn product(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.unary()?;
+        let first = self.unary()?;
+        let mut rest = Vec::new();
         while let Some(Token::Op(c @ ('*' | '/'))) = self.peek() {
             let op = if *c == '*' { BinOp::Mul } else { BinOp::Div };
             self.pos += 1;
-            lhs = Expr::bin(op, lhs, self.unary()?);
+            rest.push((op, self.unary()?));
         }
-        Ok(lhs)
+        Ok(chain(first, rest))
     }
 
     /// unary := ('-' | '+') unary | power
@@ -157,11 +195,12 @@ impl Parser {
         match self.peek() {
             Some(Token::Op('-')) => {
                 self.pos += 1;
-                Ok(Expr::Neg(Box::new(self.unary()?)))
+                let operand = self.nested(Self::unary)?;
+                Ok(Expr::Neg(Box::new(operand)))
             }
             Some(Token::Op('+')) => {
                 self.pos += 1;
-                self.unary()
+                self.nested(Self::unary)
             }
             _ => self.power(),
         }
@@ -172,7 +211,7 @@ impl Parser {
         let base = self.atom()?;
         if let Some(Token::Op('^')) = self.peek() {
             self.pos += 1;
-            let exponent = self.unary()?;
+            let exponent = self.nested(Self::unary)?;
             return Ok(Expr::bin(BinOp::Pow, base, exponent));
         }
         Ok(base)
@@ -187,7 +226,7 @@ impl Parser {
             }
             Some(Token::LParen) => {
                 self.pos += 1;
-                let inner = self.sum()?;
+                let inner = self.nested(Self::sum)?;
                 self.expect(Token::RParen, "')'")?;
                 Ok(inner)
             }
@@ -207,10 +246,10 @@ impl Parser {
                 self.pos += 1;
                 let mut args = Vec::new();
                 if self.peek() != Some(&Token::RParen) {
-                    args.push(self.sum()?);
+                    args.push(self.nested(Self::sum)?);
                     while self.peek() == Some(&Token::Comma) {
                         self.pos += 1;
-                        args.push(self.sum()?);
+                        args.push(self.nested(Self::sum)?);
                     }
                 }
                 self.expect(Token::RParen, "',' or ')'")?;
@@ -235,6 +274,70 @@ impl Parser {
     }
 }
 
+/// `first op₁ t₁ op₂ t₂ …`, left-associative, as a tree: left-leaning as
+/// written when short, balanced when long.
+fn chain(first: Expr, rest: Vec<(BinOp, Expr)>) -> Expr {
+    if rest.len() < LONGEST_LEFT_CHAIN {
+        return rest
+            .into_iter()
+            .fold(first, |lhs, (op, rhs)| Expr::bin(op, lhs, rhs));
+    }
+    // The first operand counts as added (multiplied).
+    let unit = match rest[0].0 {
+        BinOp::Add | BinOp::Sub => BinOp::Add,
+        _ => BinOp::Mul,
+    };
+    let mut operands = vec![(unit, first)];
+    operands.extend(rest);
+    balanced(operands, false)
+}
+
+/// The operands of a chain joined halves first: `a - b + c - d` becomes
+/// `(a - b) + (c - d)`, and `a - b - c - d` becomes `(a - b) - (c + d)`, the
+/// operators of a right half that is subtracted (divided by) inverted.
+/// `inverted` says that the operators of `operands` (but the first) are to be
+/// read inverted; the recursion is log₂ n deep.
+fn balanced(mut operands: Vec<(BinOp, Expr)>, inverted: bool) -> Expr {
+    if operands.len() == 1 {
+        let (_, only) = operands.remove(0);
+        return only;
+    }
+    let right = operands.split_off(operands.len() / 2);
+    let op = if inverted {
+        inverse(right[0].0)
+    } else {
+        right[0].0
+    };
+    let subtracts = matches!(op, BinOp::Sub | BinOp::Div);
+    Expr::bin(
+        op,
+        balanced(operands, inverted),
+        balanced(right, inverted != subtracts),
+    )
+}
+
+fn inverse(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Add => BinOp::Sub,
+        BinOp::Sub => BinOp::Add,
+        BinOp::Mul => BinOp::Div,
+        BinOp::Div => BinOp::Mul,
+        BinOp::Pow => BinOp::Pow,
+    }
+}
+
+/// The expression `src` as an error message quotes it: whole when short, else
+/// its start and its length, so that a long sum does not fill the terminal.
+pub fn excerpt(src: &str) -> String {
+    const SHOWN: usize = 60;
+    let length = src.chars().count();
+    if length <= SHOWN + 20 {
+        return src.to_string();
+    }
+    let start: String = src.chars().take(SHOWN).collect();
+    format!("{start}… ({length} characters)")
+}
+
 /// Parses an expression of the model language.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     let tokens = tokenize(src)?;
@@ -242,6 +345,7 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
         tokens,
         pos: 0,
         end_column: src.chars().count() + 1,
+        depth: 0,
     };
     if parser.peek().is_none() {
         return parser.error("empty expression".into());

@@ -227,3 +227,103 @@ fn tape_matches_tree_on_points_and_columns() {
         UnknownSymbol("Sx".into())
     );
 }
+
+/// `first op operand op operand …` evaluated left to right, as written.
+fn left_to_right(ops: &[char], values: &[f64]) -> f64 {
+    ops.iter()
+        .zip(&values[1..])
+        .fold(values[0], |acc, (op, v)| match op {
+            '+' => acc + v,
+            '-' => acc - v,
+            '*' => acc * v,
+            _ => acc / v,
+        })
+}
+
+#[test]
+fn long_chains_are_balanced_and_keep_their_value() {
+    // Operators from a fixed pattern with runs of each, so that halves
+    // start with every operator, inverted or not.
+    for (pair, n) in [(['+', '-'], 9), (['+', '-'], 1000), (['*', '/'], 300)] {
+        let ops: Vec<char> = (0..n - 1).map(|i| pair[(i * i / 3 + i / 5) % 2]).collect();
+        let values: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64 / 8.0).collect();
+        let mut src = format!("v{}", 0);
+        for (i, op) in ops.iter().enumerate() {
+            src.push_str(&format!(" {op} v{}", i + 1));
+        }
+        let e = parse(&src).unwrap();
+        let got = e.eval(&|s| s[1..].parse::<usize>().ok().map(|i| values[i]));
+        let want = left_to_right(&ops, &values);
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{n} operands of {pair:?}: {got} against {want}"
+        );
+        assert!(depth(&e) <= 12, "{n} operands: {} deep", depth(&e));
+    }
+    // Short chains keep the written shape.
+    let short = parse("a - b - c + d").unwrap();
+    assert_eq!(short.to_string(), "a - b - c + d");
+    assert_eq!(depth(&short), 4);
+}
+
+fn depth(e: &Expr) -> usize {
+    1 + match e {
+        Expr::Num(_) | Expr::Var(_) => 0,
+        Expr::Neg(a) => depth(a),
+        Expr::Bin(_, a, b) => depth(a).max(depth(b)),
+        Expr::Call(_, args) => args.iter().map(depth).max().unwrap_or(0),
+    }
+}
+
+#[test]
+fn nesting_deeper_than_the_limit_is_refused_where_it_starts() {
+    let too_deep = |prefix: &str, middle: &str, suffix: &str| {
+        let src = format!("{}{middle}{}", prefix.repeat(10_000), suffix.repeat(10_000));
+        parse(&src).unwrap_err()
+    };
+    for err in [
+        too_deep("(", "x", ")"),
+        too_deep("-", "x", ""),
+        too_deep("x^", "x", ""),
+        too_deep("exp(", "x", ")"),
+        too_deep("max(1, ", "x", ")"),
+    ] {
+        assert!(
+            err.message == format!("expression nested deeper than {MAX_NESTING} levels"),
+            "{err}"
+        );
+    }
+    assert_eq!(too_deep("(", "x", ")").column, MAX_NESTING + 1);
+    let at_limit = format!("{}x{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+    assert_eq!(parse(&at_limit).unwrap(), Expr::var("x"));
+}
+
+/// The deepest trees the parser builds, a long sum and the longest chains
+/// kept left-leaning nested to the limit (each level 14 nodes deeper), go
+/// through every pass on a worker thread's stack (2 MiB).
+#[test]
+fn every_pass_survives_the_deepest_trees_on_a_small_stack() {
+    let long_sum = vec!["k*S"; 20_000].join(" + ");
+    let mut nested = "-x^-S".to_string();
+    for _ in 3..MAX_NESTING {
+        nested = format!("({nested})*b*c*d*e*f*g*h - a - a - a - a - a - a - a");
+    }
+    let calls = format!("{}S{}", "exp(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            for src in [&long_sum, &nested, &calls] {
+                let e = parse(src).unwrap();
+                let d = simplify(&derivative(&e, "S"));
+                assert!(!d.to_string().is_empty());
+                let names = ["k", "S", "a", "b", "c", "d", "e", "f", "g", "h", "x"];
+                Tape::compile(&[e.clone(), d], &names).unwrap();
+                crate::units::infer_units(&e, &Default::default(), crate::units::Numbers::Free);
+                assert_eq!(parse(&e.to_string()).unwrap(), e);
+            }
+            assert!(depth(&parse(&nested).unwrap()) > 14 * (MAX_NESTING - 3));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -7,7 +7,7 @@ use crate::Options;
 use crate::error::Result;
 use crate::figure::{Cells, ColourBar, Figure, Heat, Lines, Mark, Panel, Series, value_range};
 use crate::model::ModelInfo;
-use crate::table::{column_error, has, numbers};
+use crate::table::{column_error, has_coordinate, numbers};
 
 pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
     let column = match options.species.as_slice() {
@@ -24,7 +24,7 @@ pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
     let r = numbers(table, &column)?;
     let model = ModelInfo::of(table);
     let title = model.title(&format!("|{column}|"));
-    if !has(table, "x") {
+    if !has_coordinate(table, "x") {
         let points: Vec<(f64, f64)> = t
             .iter()
             .zip(&r)

@@ -10,8 +10,8 @@ use crate::figure::{Figure, Lines, Mark, Panel, Series};
 use crate::kinds::field::short;
 use crate::model::ModelInfo;
 use crate::table::{
-    chosen_columns, chosen_times, column_error, curve, distinct, file, groups, has, numbers,
-    table_error,
+    chosen_columns, chosen_times, column_error, curve, distinct, file, groups, has, has_coordinate,
+    numbers, table_error,
 };
 
 /// What the curves run along.
@@ -34,13 +34,13 @@ pub(crate) fn figure(
 ) -> Result<Figure> {
     let main = &tables[0];
     match along {
-        Along::Time if has(main, "x") => {
+        Along::Time if has_coordinate(main, "x") => {
             return Err(table_error(
                 main,
                 "the table has an x column: a field, drawn by plot profiles, kymograph (1-D) or field (2-D)",
             ));
         }
-        Along::Space if !has(main, "x") || has(main, "y") => {
+        Along::Space if !has_coordinate(main, "x") || has_coordinate(main, "y") => {
             return Err(table_error(
                 main,
                 "profiles are of 1-D fields: the table needs t and x columns and no y",
