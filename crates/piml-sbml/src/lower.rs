@@ -79,13 +79,7 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
             });
         }
     }
-    let known: BTreeSet<&str> = sbml
-        .compartments
-        .iter()
-        .map(|c| c.id.as_str())
-        .chain(sbml.species.iter().map(|s| s.id.as_str()))
-        .chain(sbml.parameters.iter().map(|p| p.id.as_str()))
-        .collect();
+    let known: BTreeSet<&str> = sbml.global_ids().collect();
     for s in &sbml.species {
         if !sbml.compartments.iter().any(|c| c.id == s.compartment) {
             return Err(problem(
@@ -429,13 +423,7 @@ struct Names {
 
 impl Names {
     fn new(sbml: &Sbml) -> Names {
-        let ids: Vec<&str> = sbml
-            .compartments
-            .iter()
-            .map(|c| c.id.as_str())
-            .chain(sbml.species.iter().map(|s| s.id.as_str()))
-            .chain(sbml.parameters.iter().map(|p| p.id.as_str()))
-            .collect();
+        let ids: Vec<&str> = sbml.global_ids().collect();
         let mut taken: BTreeSet<String> = ids.iter().map(|id| id.to_string()).collect();
         let mut fresh = |base: String| {
             let mut name = base;

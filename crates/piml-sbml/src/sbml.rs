@@ -83,6 +83,15 @@ pub(crate) struct Sbml {
 const SUPPORTED: [(u32, u32); 4] = [(2, 3), (2, 4), (3, 1), (3, 2)];
 
 impl Sbml {
+    /// The ids formulas may use: compartments, species, parameters.
+    pub fn global_ids(&self) -> impl Iterator<Item = &str> {
+        self.compartments
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(self.species.iter().map(|s| s.id.as_str()))
+            .chain(self.parameters.iter().map(|p| p.id.as_str()))
+    }
+
     pub fn read(src: &Source) -> Result<Sbml, Error> {
         let root = src.doc.root_element();
         if root.tag_name().name() != "sbml" {
