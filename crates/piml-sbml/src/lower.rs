@@ -39,6 +39,9 @@ const MAX_DEPTH: usize = 64;
 pub struct Lowered {
     pub document: Value,
     pub renamed: Vec<(String, String)>,
+    /// Ids a rule (or a constant's initial assignment) defines, with their formulas in piml
+    /// names of states and parameters: what an observable that names them means.
+    pub rules: Vec<(String, String)>,
 }
 
 pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
@@ -53,9 +56,17 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
     for rule in sbml.rules.iter().filter(|r| r.kind == RuleKind::Assignment) {
         defined.insert(&rule.variable, expand(&rule.variable, &rule.math)?);
     }
-    let is_species = |id: &str| sbml.species.iter().any(|s| s.id == id);
+    // States (species, and anything a rate rule changes) start from their initial
+    // assignments instead.
+    let is_state = |id: &str| {
+        sbml.species.iter().any(|s| s.id == id)
+            || sbml
+                .rules
+                .iter()
+                .any(|r| r.kind == RuleKind::Rate && r.variable == id)
+    };
     for (id, math) in &sbml.initial_assignments {
-        if !is_species(id) && !defined.contains_key(id.as_str()) {
+        if !is_state(id) && !defined.contains_key(id.as_str()) {
             defined.insert(id, expand(id, math)?);
         }
     }
@@ -236,9 +247,14 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
     document.insert("species".into(), Value::Object(species));
     document.insert("parameters".into(), Value::Object(parameters));
     document.insert("rates".into(), Value::Object(rendered_rates));
+    let rules = defined
+        .iter()
+        .map(|(id, m)| Ok((id.to_string(), render(&resolve(id, m)?))))
+        .collect::<Result<_, Problem>>()?;
     Ok(Lowered {
         document: Value::Object(document),
         renamed: names.renamed(),
+        rules,
     })
 }
 
