@@ -87,6 +87,8 @@ pub struct Problem {
     pub(crate) kinetics: Kinetics,
     /// Ids defined by SBML rules, as formulas of states and parameters.
     pub(crate) rules: BTreeMap<String, Expr>,
+    /// Times (formulas of parameters) at which the rates jump: integration restarts there.
+    pub(crate) switches: Vec<Expr>,
     pub parameters: Vec<Estimated>,
     /// For each row of the parameter table, the model parameter it sets, if any.
     pub(crate) model_parameter: Vec<Option<usize>>,
@@ -175,6 +177,11 @@ impl Problem {
             Model::from_json_str(&lowered.document.to_string(), &sbml_name).map_err(model_error)?;
         let kinetics = Kinetics::new(&model).map_err(model_error)?;
         let renamed: BTreeMap<String, String> = lowered.renamed.into_iter().collect();
+        let switches = lowered
+            .switches
+            .iter()
+            .map(|text| piml_model::expr::parse(text).expect("the importer writes valid formulas"))
+            .collect();
         let rules = lowered
             .rules
             .into_iter()
@@ -215,6 +222,7 @@ impl Problem {
             model,
             kinetics,
             rules,
+            switches,
             parameters,
             model_parameter,
             conditions,

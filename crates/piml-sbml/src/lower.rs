@@ -42,6 +42,9 @@ pub struct Lowered {
     /// Ids a rule (or a constant's initial assignment) defines, with their formulas in piml
     /// names of states and parameters: what an observable that names them means.
     pub rules: Vec<(String, String)>,
+    /// Times (formulas of parameters) at which a rate switches, such as the end of a
+    /// stimulus: a solver should stop and restart there.
+    pub switches: Vec<String>,
 }
 
 pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
@@ -158,6 +161,7 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
 
     // States: species not set by an assignment rule, and parameters with rate rules.
     let mut species = Map::new();
+    let mut switches: Vec<Math> = Vec::new();
     let mut rendered_rates = Map::new();
     let initial = Initials {
         sbml,
@@ -181,6 +185,7 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
             }
             None => Math::Op(Op::Plus, rates.remove(s.id.as_str()).unwrap_or_default()),
         };
+        rate.time_switches(&mut switches);
         rendered_rates.insert(names.get(&s.id), Value::from(render(&rate)));
         let mut entry = Map::new();
         entry.insert(
@@ -203,10 +208,9 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
     };
     for p in &sbml.parameters {
         if let Some(rule) = rate_rules.get(p.id.as_str()) {
-            rendered_rates.insert(
-                names.get(&p.id),
-                Value::from(render(&resolve(&p.id, rule)?)),
-            );
+            let rate = resolve(&p.id, rule)?;
+            rate.time_switches(&mut switches);
+            rendered_rates.insert(names.get(&p.id), Value::from(render(&rate)));
             species.insert(
                 names.get(&p.id),
                 json!({"initial": value_or_text(&initial.of(&p.id, 0)?, &render)}),
@@ -249,12 +253,20 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
     document.insert("rates".into(), Value::Object(rendered_rates));
     let rules = defined
         .iter()
-        .map(|(id, m)| Ok((id.to_string(), render(&resolve(id, m)?))))
+        .map(|(id, m)| {
+            let m = resolve(id, m)?;
+            m.time_switches(&mut switches);
+            Ok((id.to_string(), render(&m)))
+        })
         .collect::<Result<_, Problem>>()?;
+    let mut switches: Vec<String> = switches.iter().map(render).collect();
+    switches.sort();
+    switches.dedup();
     Ok(Lowered {
         document: Value::Object(document),
         renamed: names.renamed(),
         rules,
+        switches,
     })
 }
 

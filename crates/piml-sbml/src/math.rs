@@ -18,6 +18,9 @@ pub(crate) enum Math {
     Op(Op, Vec<Math>),
     /// A call of a function definition, inlined by [`Math::expand`].
     Call(String, Vec<Math>),
+    /// `piecewise`: (value, condition) pieces, the first whose condition holds, else the
+    /// last element (`otherwise`, 0 when absent, as nothing else is defined).
+    Piecewise(Vec<Math>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,17 @@ pub(crate) enum Op {
     Tanh,
     Min,
     Max,
+    /// Relations and logic, 1 for true and 0 for false: they appear in piecewise conditions.
+    Lt,
+    Leq,
+    Gt,
+    Geq,
+    Eq,
+    Neq,
+    And,
+    Or,
+    Not,
+    Xor,
 }
 
 const AVOGADRO: f64 = 6.022_140_76e23;
@@ -94,10 +108,36 @@ impl Math {
                 Math::read(src, first)
             }
             "apply" => Math::apply(src, node),
-            "piecewise" => Err(src.unsupported(
-                node,
-                "piecewise formulas are not supported yet (piml's expression language has no conditions)",
-            )),
+            "true" => Ok(Math::Num(1.0)),
+            "false" => Ok(Math::Num(0.0)),
+            "piecewise" => {
+                let mut parts = Vec::new();
+                let mut otherwise = None;
+                for c in elements(node) {
+                    match c.tag_name().name() {
+                        "piece" => {
+                            let mut e = elements(c);
+                            let (Some(value), Some(condition), None) =
+                                (e.next(), e.next(), e.next())
+                            else {
+                                return Err(src.invalid(c, "expected a value and a condition"));
+                            };
+                            parts.push(Math::read(src, value)?);
+                            parts.push(Math::read(src, condition)?);
+                        }
+                        "otherwise" => {
+                            let value =
+                                elements(c).next().ok_or_else(|| src.invalid(c, "empty"))?;
+                            otherwise = Some(Math::read(src, value)?);
+                        }
+                        other => {
+                            return Err(src.invalid(c, format!("<{other}> in a piecewise")));
+                        }
+                    }
+                }
+                parts.push(otherwise.unwrap_or(Math::Num(0.0)));
+                Ok(Math::Piecewise(parts))
+            }
             other => Err(src.unsupported(
                 node,
                 format!("MathML element <{other}> is not supported here"),
@@ -152,6 +192,16 @@ impl Math {
                     ],
                 )
             }),
+            "lt" => arity(2).and_then(|()| op(Op::Lt)),
+            "leq" => arity(2).and_then(|()| op(Op::Leq)),
+            "gt" => arity(2).and_then(|()| op(Op::Gt)),
+            "geq" => arity(2).and_then(|()| op(Op::Geq)),
+            "eq" => arity(2).and_then(|()| op(Op::Eq)),
+            "neq" => arity(2).and_then(|()| op(Op::Neq)),
+            "and" if !args.is_empty() => op(Op::And),
+            "or" if !args.is_empty() => op(Op::Or),
+            "xor" => arity(2).and_then(|()| op(Op::Xor)),
+            "not" => arity(1).and_then(|()| op(Op::Not)),
             "min" if !args.is_empty() => op(Op::Min),
             "max" if !args.is_empty() => op(Op::Max),
             // log_b(x) = ln x / ln b, base 10 unless a <logbase> says otherwise.
@@ -193,15 +243,24 @@ impl Math {
         }
     }
 
+    /// The same node with its operands mapped by `f`.
+    fn map<E>(&self, f: &mut impl FnMut(&Math) -> Result<Math, E>) -> Result<Math, E> {
+        let all = |args: &[Math], f: &mut dyn FnMut(&Math) -> Result<Math, E>| {
+            args.iter().map(f).collect::<Result<Vec<_>, E>>()
+        };
+        Ok(match self {
+            Math::Op(op, args) => Math::Op(*op, all(args, f)?),
+            Math::Call(name, args) => Math::Call(name.clone(), all(args, f)?),
+            Math::Piecewise(parts) => Math::Piecewise(all(parts, f)?),
+            Math::Num(_) | Math::Id(_) | Math::Time => self.clone(),
+        })
+    }
+
     /// Replaces every id `f` maps, leaving the others.
     pub fn substitute(&self, f: &impl Fn(&str) -> Option<Math>) -> Math {
         match self {
             Math::Id(id) => f(id).unwrap_or_else(|| self.clone()),
-            Math::Op(op, args) => Math::Op(*op, args.iter().map(|a| a.substitute(f)).collect()),
-            Math::Call(name, args) => {
-                Math::Call(name.clone(), args.iter().map(|a| a.substitute(f)).collect())
-            }
-            Math::Num(_) | Math::Time => self.clone(),
+            _ => infallible(self.map(&mut |a| Ok(a.substitute(f)))),
         }
     }
 
@@ -209,12 +268,46 @@ impl Math {
     pub fn at_time(&self, value: f64) -> Math {
         match self {
             Math::Time => Math::Num(value),
-            Math::Op(op, args) => Math::Op(*op, args.iter().map(|a| a.at_time(value)).collect()),
-            Math::Call(name, args) => Math::Call(
-                name.clone(),
-                args.iter().map(|a| a.at_time(value)).collect(),
-            ),
-            Math::Num(_) | Math::Id(_) => self.clone(),
+            _ => infallible(self.map(&mut |a| Ok(a.at_time(value)))),
+        }
+    }
+
+    /// Whether `csymbol time` appears.
+    fn has_time(&self) -> bool {
+        match self {
+            Math::Time => true,
+            Math::Op(_, args) | Math::Call(_, args) | Math::Piecewise(args) => {
+                args.iter().any(Math::has_time)
+            }
+            Math::Num(_) | Math::Id(_) => false,
+        }
+    }
+
+    /// The times at which a condition of the formula switches, where a condition compares
+    /// time with a formula free of it (`time ≤ T_end`, `time − T < 0`): the places a solver
+    /// must stop and restart at, as the right-hand side jumps there.
+    pub fn time_switches(&self, out: &mut Vec<Math>) {
+        if let Math::Op(Op::Lt | Op::Leq | Op::Gt | Op::Geq | Op::Eq | Op::Neq, args) = self {
+            // time − X ⋛ c switches at X + c; time ⋛ X at X.
+            let (a, b) = (&args[0], &args[1]);
+            let switch = |side: &Math, other: &Math| match side {
+                Math::Time => Some(other.clone()),
+                Math::Op(Op::Minus, ab)
+                    if ab.len() == 2 && ab[0] == Math::Time && !ab[1].has_time() =>
+                {
+                    Some(Math::Op(Op::Plus, vec![ab[1].clone(), other.clone()]))
+                }
+                _ => None,
+            };
+            let found = match (a.has_time(), b.has_time()) {
+                (true, false) => switch(a, b),
+                (false, true) => switch(b, a),
+                _ => None,
+            };
+            out.extend(found);
+        }
+        if let Math::Op(_, args) | Math::Call(_, args) | Math::Piecewise(args) = self {
+            args.iter().for_each(|a| a.time_switches(out));
         }
     }
 
@@ -222,7 +315,9 @@ impl Math {
     pub fn ids<'m>(&'m self, out: &mut Vec<&'m str>) {
         match self {
             Math::Id(id) => out.push(id),
-            Math::Op(_, args) | Math::Call(_, args) => args.iter().for_each(|a| a.ids(out)),
+            Math::Op(_, args) | Math::Call(_, args) | Math::Piecewise(args) => {
+                args.iter().for_each(|a| a.ids(out));
+            }
             Math::Num(_) | Math::Time => {}
         }
     }
@@ -254,13 +349,7 @@ impl Math {
                 });
                 inlined.expand(lookup)?
             }
-            Math::Op(op, args) => Math::Op(
-                *op,
-                args.iter()
-                    .map(|a| a.expand(lookup))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Math::Num(_) | Math::Id(_) | Math::Time => self.clone(),
+            _ => self.map(&mut |a| a.expand(lookup))?,
         })
     }
 
@@ -303,11 +392,56 @@ impl Math {
                 Op::Tanh => format!("tanh({})", all(args).join(", ")),
                 Op::Min => nested("min", args),
                 Op::Max => nested("max", args),
+                // Truth values from sign(), whose derivative is 0 as a condition's should be:
+                // [d > 0] = (sign d + |sign d|)/2, [d ≥ 0] = (2 + sign d − |sign d|)/2.
+                Op::Lt => positive(&args[1], &args[0], name),
+                Op::Gt => positive(&args[0], &args[1], name),
+                Op::Leq => non_negative(&args[1], &args[0], name),
+                Op::Geq => non_negative(&args[0], &args[1], name),
+                Op::Eq => format!("(1 - {})", differ(&args[0], &args[1], name)),
+                Op::Neq => differ(&args[0], &args[1], name),
+                Op::And => fold(args, "*", "1"),
+                Op::Or => nested("max", args),
+                Op::Not => format!("(1 - {})", args[0].render(name)),
+                Op::Xor => format!("abs({} - {})", args[0].render(name), args[1].render(name)),
             },
+            // v1·c1 + (1 − c1)·(v2·c2 + (1 − c2)·(… otherwise)).
+            Math::Piecewise(parts) => {
+                let mut out = parts[parts.len() - 1].render(name);
+                for piece in parts[..parts.len() - 1].chunks(2).rev() {
+                    let (value, condition) = (piece[0].render(name), piece[1].render(name));
+                    out = format!("({condition} * {value} + (1 - {condition}) * {out})");
+                }
+                out
+            }
             // Expanded before rendering; a leftover call is rendered as written.
             Math::Call(f, args) => format!("{f}({})", all(args).join(", ")),
         }
     }
+}
+
+fn infallible(result: Result<Math, std::convert::Infallible>) -> Math {
+    match result {
+        Ok(m) => m,
+        Err(never) => match never {},
+    }
+}
+
+/// [a > b] as a formula.
+fn positive(a: &Math, b: &Math, name: &impl Fn(&str) -> String) -> String {
+    let s = format!("sign({} - {})", a.render(name), b.render(name));
+    format!("(({s} + abs({s})) / 2)")
+}
+
+/// [a ≥ b] as a formula.
+fn non_negative(a: &Math, b: &Math, name: &impl Fn(&str) -> String) -> String {
+    let s = format!("sign({} - {})", a.render(name), b.render(name));
+    format!("((2 + {s} - abs({s})) / 2)")
+}
+
+/// [a ≠ b] as a formula.
+fn differ(a: &Math, b: &Math, name: &impl Fn(&str) -> String) -> String {
+    format!("abs(sign({} - {}))", a.render(name), b.render(name))
 }
 
 /// The last path segment of a csymbol's definitionURL (`…/symbols/time` → `time`).
@@ -448,15 +582,41 @@ mod tests {
         assert_eq!(unknown.expand(&lookup).unwrap_err(), "unknown function 'g'");
     }
 
+    /// Conditions are 1 or 0 through sign(), exact also where the two sides are equal.
+    #[test]
+    fn piecewise_formulas_choose_the_first_piece_that_holds() {
+        let m = read(
+            "<piecewise>
+               <piece><cn>1</cn><apply><lt/><ci>a</ci><cn>0</cn></apply></piece>
+               <piece><cn>2</cn><apply><and/><apply><leq/><ci>a</ci><cn>1</cn></apply><apply><neq/><ci>a</ci><cn>0.5</cn></apply></apply></piece>
+               <piece><cn>3</cn><apply><or/><apply><eq/><ci>a</ci><cn>0.5</cn></apply><apply><geq/><ci>a</ci><cn>5</cn></apply></apply></piece>
+               <otherwise><cn>4</cn></otherwise>
+             </piecewise>",
+        )
+        .unwrap();
+        let text = m.render(&|id| id.to_string());
+        let expr = piml_model::expr::parse(&text).unwrap();
+        for (a, want) in [
+            (-1.0, 1.0),
+            (0.0, 2.0),
+            (0.5, 3.0),
+            (1.0, 2.0),
+            (2.0, 4.0),
+            (5.0, 3.0),
+            (7.0, 3.0),
+        ] {
+            assert_eq!(expr.eval(&|_| Some(a)), want, "a = {a}: {text}");
+        }
+        let mut switches = Vec::new();
+        read("<apply><leq/><apply><minus/><csymbol definitionURL='http://www.sbml.org/sbml/symbols/time'/><ci>T</ci></apply><cn>2</cn></apply>")
+            .unwrap()
+            .time_switches(&mut switches);
+        assert_eq!(switches.len(), 1);
+        assert_eq!(switches[0].render(&|id| id.to_string()), "(T + 2)");
+    }
+
     #[test]
     fn unsupported_constructs_are_named() {
-        let err = read("<piecewise><piece><cn>1</cn><true/></piece></piecewise>")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("f.xml:1:") && err.contains("piecewise"),
-            "{err}"
-        );
         let err = read(
             "<apply><csymbol definitionURL='http://www.sbml.org/sbml/symbols/delay'/><ci>x</ci><cn>1</cn></apply>",
         )

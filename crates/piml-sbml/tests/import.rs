@@ -126,11 +126,7 @@ fn concentrations_and_amounts_follow_the_compartment_size() {
 /// simulate: each of those is refused naming the element and its id.
 #[test]
 fn benchmark_models_import_or_name_what_is_not_supported() {
-    let refused = [
-        ("Smith_BMCSystBiol2013", "event"),
-        ("Fujita_SciSignal2010", "piecewise"),
-        ("Isensee_JCB2018", "piecewise"),
-    ];
+    let refused = [("Smith_BMCSystBiol2013", "event")];
     let mut folders: Vec<PathBuf> = std::fs::read_dir(petab("benchmark"))
         .unwrap()
         .map(|e| e.unwrap().path())
