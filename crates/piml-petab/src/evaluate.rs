@@ -1,14 +1,15 @@
-//! The PEtab likelihood at given parameter values: each (pre-equilibration, simulation)
-//! condition pair simulated once, every measurement's observable and noise formulas filled
-//! with its overrides, and the log density of the measurement under its noise model on its
-//! transformed scale, the Jacobian of the transformation included (PEtab v1 specification,
-//! "Noise distributions").
+//! The PEtab likelihood at given parameter values, and its exact gradient: each
+//! (pre-equilibration, simulation) condition pair simulated once — with forward
+//! sensitivities to the parameters that move it, through pre-equilibration — every
+//! measurement's observable and noise formulas filled with its overrides, and the log density
+//! of the measurement under its noise model on its transformed scale, the Jacobian of the
+//! transformation included (PEtab v1 specification, "Noise distributions").
 
 use std::collections::BTreeMap;
 
-use piml_model::Expr;
-use piml_ode::{Method, OdeSolver};
-use piml_sim::KineticSystem;
+use nalgebra::DMatrix;
+use piml_model::Kinetics;
+use piml_ode::{Method, OdeSolver, OdeSystem, ParametricSystem};
 
 use crate::error::Error;
 use crate::problem::{Condition, Measurement, Problem, Target, Transform, Value, placeholder};
@@ -36,20 +37,37 @@ impl Default for Settings {
     }
 }
 
-/// The log-likelihood, χ² and each measurement's simulated observable (table order).
+/// The log-likelihood, χ², each measurement's simulated observable (table order) and, when
+/// asked for, the gradient of the log-likelihood by each row of the parameter table (linear
+/// scale).
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub log_likelihood: f64,
     pub chi2: f64,
     pub simulations: Vec<f64>,
+    pub gradient: Option<Vec<f64>>,
 }
 
 /// Checkpoints of the search for a steady state.
 const STEADY_TIMES: [f64; 12] = [0.1, 1.0, 10.0, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 
+/// A state, and its sensitivities to the pair's moving parameters (n × columns) when the
+/// gradient is wanted.
+#[derive(Debug, Clone)]
+struct State {
+    x: Vec<f64>,
+    s: Option<DMatrix<f64>>,
+}
+
 impl Problem {
-    /// Evaluates at `theta`: one value per row of the parameter table, on the linear scale.
-    pub fn evaluate(&self, theta: &[f64], settings: &Settings) -> Result<Evaluation, Error> {
+    /// Evaluates at `theta`: one value per row of the parameter table, on the linear scale;
+    /// with `gradient`, also d log L / d theta.
+    pub fn evaluate(
+        &self,
+        theta: &[f64],
+        settings: &Settings,
+        gradient: bool,
+    ) -> Result<Evaluation, Error> {
         assert_eq!(
             theta.len(),
             self.parameters.len(),
@@ -60,12 +78,6 @@ impl Problem {
             .atol(settings.atol)
             .build()
             .expect("valid tolerances");
-        let mut base = self.model.parameter_values();
-        for (p, value) in self.model_parameter.iter().zip(theta) {
-            if let Some(p) = p {
-                base[*p] = *value;
-            }
-        }
         // Condition pairs in order of first appearance, each simulated once.
         let mut pairs: Vec<(Option<usize>, usize)> = Vec::new();
         for m in &self.measurements {
@@ -75,80 +87,192 @@ impl Problem {
             }
         }
         let mut simulations = vec![0.0; self.measurements.len()];
+        let mut grad = gradient.then(|| vec![0.0; theta.len()]);
         let (mut llh, mut chi2) = (0.0, 0.0);
         for (pre, sim) in pairs {
-            let run = Run {
-                problem: self,
-                theta,
-                settings,
-                solver: &solver,
-            };
-            let condition = &self.conditions[sim];
-            let params = run.parameters(&base, condition);
-            let start = match pre {
-                Some(pre) => {
-                    let pre_condition = &self.conditions[pre];
-                    let pre_params = run.parameters(&base, pre_condition);
-                    let start = run.initial(&pre_params, pre_condition, None);
-                    let steady = run.steady_state(&pre_params, &start, &pre_condition.id)?;
-                    run.initial(&params, condition, Some(&steady))
-                }
-                None => run.initial(&params, condition, None),
-            };
+            let run = Run::new(self, theta, settings, &solver, pre, sim, gradient);
             let rows: Vec<usize> = (0..self.measurements.len())
                 .filter(|&i| {
                     let m = &self.measurements[i];
                     (m.preequilibration, m.condition) == (pre, sim)
                 })
                 .collect();
-            let states = run.states(&params, &start, &rows, &condition.id)?;
+            let start = run.start()?;
+            let states = run.states(&start, &rows)?;
             for (&i, (time, state)) in rows.iter().zip(states) {
                 let m = &self.measurements[i];
-                let (y, sigma) = run.observe(m, time, &state, &params);
-                let (density, residual) = self.density(m, y, sigma);
+                let (y, sigma) = run.observe(m, time, &state);
+                let (density, residual, dy, dsigma) = self.density(m, y, sigma);
                 simulations[i] = y;
                 llh += density;
                 chi2 += residual * residual;
+                if let Some(g) = grad.as_mut() {
+                    run.add_gradient(m, time, &state, (dy, dsigma), g);
+                }
             }
         }
         Ok(Evaluation {
             log_likelihood: llh,
             chi2,
             simulations,
+            gradient: grad,
         })
     }
 
     /// The log density of measurement `m` given the simulation `y` and the noise `sigma`,
-    /// and its standardised residual.
-    fn density(&self, m: &Measurement, y: f64, sigma: f64) -> (f64, f64) {
+    /// its standardised residual, and the density's derivatives by y and by sigma.
+    fn density(&self, m: &Measurement, y: f64, sigma: f64) -> (f64, f64, f64, f64) {
         let observable = &self.observables[m.observable];
-        let (transformed, jacobian) = match observable.transform {
-            Transform::Lin => ((m.value, y), 0.0),
-            Transform::Log => ((m.value.ln(), y.ln()), m.value.ln()),
+        let (transformed, jacobian, slope) = match observable.transform {
+            Transform::Lin => ((m.value, y), 0.0, 1.0),
+            Transform::Log => ((m.value.ln(), y.ln()), m.value.ln(), 1.0 / y),
             Transform::Log10 => (
                 (m.value.log10(), y.log10()),
                 (m.value * std::f64::consts::LN_10).ln(),
+                1.0 / (y * std::f64::consts::LN_10),
             ),
         };
         let residual = (transformed.0 - transformed.1) / sigma;
-        let density = if observable.laplace {
-            -(2.0 * sigma).ln() - residual.abs()
+        let (density, d_residual) = if observable.laplace {
+            (-(2.0 * sigma).ln() - residual.abs(), -residual.signum())
         } else {
-            -0.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln() - 0.5 * residual * residual
+            (
+                -0.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln()
+                    - 0.5 * residual * residual,
+                -residual,
+            )
         };
-        (density - jacobian, residual)
+        // r = (T(m) − T(y))/σ: dr/dy = −T'(y)/σ, dr/dσ = −r/σ.
+        let dy = d_residual * (-slope / sigma);
+        let dsigma = -1.0 / sigma + d_residual * (-residual / sigma);
+        (density - jacobian, residual, dy, dsigma)
     }
 }
 
-/// One evaluation's shared state.
+/// The kinetic equations with sensitivities to a chosen set of table parameters: column c is
+/// the sum of ∂f/∂p_k over the model parameters k that table parameter c sets.
+struct Moving<'a> {
+    kinetics: &'a Kinetics,
+    params: &'a [f64],
+    /// For each model parameter, the column of the table parameter that sets it.
+    column: &'a [Option<usize>],
+    columns: usize,
+}
+
+impl OdeSystem for Moving<'_> {
+    fn dim(&self) -> usize {
+        self.kinetics.n_species()
+    }
+
+    fn rhs(&self, t: f64, y: &[f64], dydt: &mut [f64]) {
+        self.kinetics.rhs(t, y, self.params, dydt);
+    }
+
+    fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) {
+        self.kinetics
+            .jacobian_y(t, y, self.params, jac.as_mut_slice());
+    }
+}
+
+impl ParametricSystem for Moving<'_> {
+    fn n_params(&self) -> usize {
+        self.columns
+    }
+
+    fn param_jacobian(&self, t: f64, y: &[f64], jp: &mut DMatrix<f64>) {
+        let n = self.kinetics.n_species();
+        let mut all = DMatrix::zeros(n, self.kinetics.n_parameters());
+        self.kinetics
+            .jacobian_p(t, y, self.params, all.as_mut_slice());
+        jp.fill(0.0);
+        for (k, c) in self.column.iter().enumerate() {
+            if let Some(c) = c {
+                for i in 0..n {
+                    jp[(i, *c)] += all[(i, k)];
+                }
+            }
+        }
+    }
+}
+
+/// A condition with the model parameters under it, and the table parameter setting each.
+struct Setting<'a> {
+    condition: &'a Condition,
+    params: Vec<f64>,
+    source: Vec<Option<usize>>,
+}
+
+/// One condition pair of one evaluation.
 struct Run<'a> {
     problem: &'a Problem,
     theta: &'a [f64],
     settings: &'a Settings,
     solver: &'a OdeSolver,
+    pre: Option<Setting<'a>>,
+    condition: &'a Condition,
+    params: Vec<f64>,
+    /// The table parameter setting each model parameter under the simulation condition.
+    source: Vec<Option<usize>>,
+    /// The table parameters whose sensitivities are integrated (none without a gradient).
+    moving: Vec<usize>,
+    gradient: bool,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        problem: &'a Problem,
+        theta: &'a [f64],
+        settings: &'a Settings,
+        solver: &'a OdeSolver,
+        pre: Option<usize>,
+        sim: usize,
+        gradient: bool,
+    ) -> Run<'a> {
+        let condition = &problem.conditions[sim];
+        let (params, source) = Run::parameters(problem, theta, condition);
+        let pre = pre.map(|p| {
+            let condition = &problem.conditions[p];
+            let (params, source) = Run::parameters(problem, theta, condition);
+            Setting {
+                condition,
+                params,
+                source,
+            }
+        });
+        let mut moving: Vec<usize> = Vec::new();
+        if gradient {
+            let species_sources = |c: &Condition| -> Vec<usize> {
+                c.sets
+                    .iter()
+                    .filter_map(|(target, value)| match (target, value) {
+                        (Target::Species(_), Value::Parameter(j)) => Some(*j),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            moving.extend(source.iter().flatten());
+            moving.extend(species_sources(condition));
+            if let Some(p) = &pre {
+                moving.extend(p.source.iter().flatten());
+                moving.extend(species_sources(p.condition));
+            }
+            moving.sort_unstable();
+            moving.dedup();
+        }
+        Run {
+            problem,
+            theta,
+            settings,
+            solver,
+            pre,
+            condition,
+            params,
+            source,
+            moving,
+            gradient,
+        }
+    }
+
     fn value(&self, v: Value) -> f64 {
         match v {
             Value::Number(x) => x,
@@ -156,62 +280,141 @@ impl Run<'_> {
         }
     }
 
-    /// Model parameters under a condition.
-    fn parameters(&self, base: &[f64], condition: &Condition) -> Vec<f64> {
-        let mut params = base.to_vec();
-        for &(target, value) in &condition.sets {
-            if let Target::Parameter(p) = target {
-                params[p] = self.value(value);
+    /// Model parameters under a condition, and the table parameter that sets each.
+    fn parameters(
+        problem: &Problem,
+        theta: &[f64],
+        condition: &Condition,
+    ) -> (Vec<f64>, Vec<Option<usize>>) {
+        let mut params = problem.model.parameter_values();
+        let mut source = vec![None; params.len()];
+        for (j, p) in problem.model_parameter.iter().enumerate() {
+            if let Some(p) = p {
+                params[*p] = theta[j];
+                source[*p] = Some(j);
             }
         }
-        params
+        for &(target, value) in &condition.sets {
+            if let Target::Parameter(p) = target {
+                (params[p], source[p]) = match value {
+                    Value::Number(x) => (x, None),
+                    Value::Parameter(j) => (theta[j], Some(j)),
+                };
+            }
+        }
+        (params, source)
     }
 
-    /// The state a condition starts from: the model's initial values (or what
-    /// pre-equilibration left), then the species the condition sets (NaN keeps the value).
-    fn initial(&self, params: &[f64], condition: &Condition, after: Option<&[f64]>) -> Vec<f64> {
+    /// The column of a table parameter among the moving ones.
+    fn column(&self, j: usize) -> Option<usize> {
+        self.moving.binary_search(&j).ok()
+    }
+
+    fn columns_of(&self, source: &[Option<usize>]) -> Vec<Option<usize>> {
+        source
+            .iter()
+            .map(|s| s.and_then(|j| self.column(j)))
+            .collect()
+    }
+
+    /// The model's initial state under a condition (or what pre-equilibration left), then the
+    /// species the condition sets (NaN keeps the value), with sensitivities.
+    fn initial(
+        &self,
+        params: &[f64],
+        source: &[Option<usize>],
+        condition: &Condition,
+        after: Option<State>,
+    ) -> State {
         let kinetics = &self.problem.kinetics;
-        let mut state = match after {
-            Some(steady) => steady.to_vec(),
-            None => {
-                let mut y0 = vec![0.0; kinetics.n_species()];
-                kinetics.initial(params, &mut y0);
-                y0
-            }
-        };
+        let n = kinetics.n_species();
+        let mut state = after.unwrap_or_else(|| {
+            let mut x = vec![0.0; n];
+            kinetics.initial(params, &mut x);
+            let s = self.gradient.then(|| {
+                let mut dp = DMatrix::zeros(n, kinetics.n_parameters());
+                kinetics.initial_jacobian_p(params, dp.as_mut_slice());
+                let mut s = DMatrix::zeros(n, self.moving.len());
+                for (k, c) in self.columns_of(source).iter().enumerate() {
+                    if let Some(c) = c {
+                        for i in 0..n {
+                            s[(i, *c)] += dp[(i, k)];
+                        }
+                    }
+                }
+                s
+            });
+            State { x, s }
+        });
         for &(target, value) in &condition.sets {
-            if let Target::Species(s) = target {
+            if let Target::Species(i) = target {
                 let v = self.value(value);
-                if !v.is_nan() {
-                    state[s] = v;
+                if v.is_nan() {
+                    continue;
+                }
+                state.x[i] = v;
+                if let Some(s) = state.s.as_mut() {
+                    s.row_mut(i).fill(0.0);
+                    if let Value::Parameter(j) = value {
+                        let c = self.column(j).expect("a moving parameter");
+                        s[(i, c)] = 1.0;
+                    }
                 }
             }
         }
         state
     }
 
+    /// Where the simulation condition starts: after pre-equilibration when there is one.
+    fn start(&self) -> Result<State, Error> {
+        let after = match &self.pre {
+            Some(p) => {
+                let start = self.initial(&p.params, &p.source, p.condition, None);
+                Some(self.steady_state(&p.params, &p.source, &start, &p.condition.id)?)
+            }
+            None => None,
+        };
+        Ok(self.initial(&self.params, &self.source, self.condition, after))
+    }
+
     /// The states at `times` from `start` at t = 0, the integration stopped and restarted
-    /// at every switch of the rates (which error control alone resolves only roughly:
-    /// Fujita's llh is 7e-3 off at rtol 1e-8 without the restart).
+    /// at every switch of the rates (error control alone resolves a jump of the right-hand
+    /// side only roughly).
     fn solve(
         &self,
         params: &[f64],
-        start: &[f64],
+        source: &[Option<usize>],
+        start: &State,
         times: &[f64],
         condition: &str,
-    ) -> Result<Vec<Vec<f64>>, Error> {
-        let system = KineticSystem {
-            kinetics: &self.problem.kinetics,
+    ) -> Result<Vec<State>, Error> {
+        self.solve_from(params, source, 0.0, start, times, condition)
+    }
+
+    /// [`Run::solve`] from `start` at `t_start`.
+    fn solve_from(
+        &self,
+        params: &[f64],
+        source: &[Option<usize>],
+        t_start: f64,
+        start: &State,
+        times: &[f64],
+        condition: &str,
+    ) -> Result<Vec<State>, Error> {
+        let kinetics = &self.problem.kinetics;
+        let column = self.columns_of(source);
+        let system = Moving {
+            kinetics,
             params,
+            column: &column,
+            columns: self.moving.len(),
         };
         let fail = |e: piml_ode::Error| Error::Simulation {
             condition: condition.to_string(),
             why: e.to_string(),
         };
         let end = times.last().copied().unwrap_or(0.0);
-        let named: BTreeMap<&str, f64> = self
-            .problem
-            .kinetics
+        let named: BTreeMap<&str, f64> = kinetics
             .parameters()
             .iter()
             .map(String::as_str)
@@ -222,13 +425,13 @@ impl Run<'_> {
             .switches
             .iter()
             .map(|s| s.eval(&|n| named.get(n).copied()))
-            .filter(|t| *t > 0.0 && *t < end)
+            .filter(|t| *t > t_start && *t < end)
             .collect();
         stops.sort_by(f64::total_cmp);
         stops.dedup();
         stops.push(end);
         let mut out = Vec::with_capacity(times.len());
-        let (mut t0, mut y0) = (0.0, start.to_vec());
+        let (mut t0, mut from) = (t_start, start.clone());
         let mut done = 0;
         for stop in stops {
             let mut segment: Vec<f64> = times[done..]
@@ -240,12 +443,28 @@ impl Run<'_> {
             if segment.last() != Some(&stop) {
                 segment.push(stop);
             }
-            let mut states = self
-                .solver
-                .solve(&system, t0, &y0, &segment)
-                .map_err(fail)?
-                .y;
-            y0 = states.last().cloned().unwrap_or(y0);
+            let mut states: Vec<State> = match &from.s {
+                Some(s0) => {
+                    let sol = self
+                        .solver
+                        .solve_sensitivities(&system, t0, &from.x, s0, &segment)
+                        .map_err(fail)?;
+                    sol.y
+                        .into_iter()
+                        .zip(sol.s)
+                        .map(|(x, s)| State { x, s: Some(s) })
+                        .collect()
+                }
+                None => self
+                    .solver
+                    .solve(&system, t0, &from.x, &segment)
+                    .map_err(fail)?
+                    .y
+                    .into_iter()
+                    .map(|x| State { x, s: None })
+                    .collect(),
+            };
+            from = states.last().cloned().unwrap_or(from);
             states.truncate(asked);
             out.extend(states);
             done += asked;
@@ -254,26 +473,39 @@ impl Run<'_> {
         Ok(out)
     }
 
-    /// The first checkpoint state whose rates vanish to the tolerances.
+    /// The first checkpoint state whose rates vanish to the tolerances, found by integrating
+    /// the state alone; its sensitivities then solve the steady-state equations (integrating
+    /// them to t = 1e10 made the corrector fail on Zheng's pre-equilibration).
     fn steady_state(
         &self,
         params: &[f64],
-        start: &[f64],
+        source: &[Option<usize>],
+        start: &State,
         condition: &str,
-    ) -> Result<Vec<f64>, Error> {
+    ) -> Result<State, Error> {
         let kinetics = &self.problem.kinetics;
-        let mut rate = vec![0.0; start.len()];
-        for (t, state) in
-            STEADY_TIMES
-                .iter()
-                .zip(self.solve(params, start, &STEADY_TIMES, condition)?)
-        {
-            kinetics.rhs(*t, &state, params, &mut rate);
-            let settled = rate.iter().zip(&state).all(|(r, x)| {
+        let mut rate = vec![0.0; start.x.len()];
+        // Checkpoint by checkpoint, stopping at the first settled one: integrating on to
+        // t = 1e10 past a reached steady state made the Newton iteration fail on Zheng.
+        let (mut t0, mut x) = (0.0, start.x.clone());
+        for t in STEADY_TIMES {
+            let plain = State { x, s: None };
+            x = self
+                .solve_from(params, source, t0, &plain, &[t], condition)?
+                .pop()
+                .expect("one time asked")
+                .x;
+            t0 = t;
+            kinetics.rhs(t, &x, params, &mut rate);
+            let settled = rate.iter().zip(&x).all(|(r, x)| {
                 r.abs() <= self.settings.steady_atol + self.settings.steady_rtol * x.abs()
             });
             if settled {
-                return Ok(state);
+                let s = start
+                    .s
+                    .as_ref()
+                    .map(|s0| self.steady_sensitivities(params, source, t, &x, s0));
+                return Ok(State { x, s });
             }
         }
         Err(Error::Simulation {
@@ -285,15 +517,55 @@ impl Run<'_> {
         })
     }
 
-    /// The state at each measurement's time (a steady state for `inf`), in `rows`' order.
-    fn states(
+    /// dx*/dθ at a steady state x*: J·S = −∂f/∂θ, with the conserved quantities (the left
+    /// null space L of J: L·J = 0) kept at their starting values, L·S = L·S₀ — the
+    /// least-squares solution of the stacked system, exact when it is consistent.
+    fn steady_sensitivities(
         &self,
         params: &[f64],
-        start: &[f64],
-        rows: &[usize],
-        condition: &str,
-    ) -> Result<Vec<(f64, Vec<f64>)>, Error> {
+        source: &[Option<usize>],
+        t: f64,
+        x: &[f64],
+        s0: &DMatrix<f64>,
+    ) -> DMatrix<f64> {
+        let kinetics = &self.problem.kinetics;
+        let n = x.len();
+        let mut jacobian = DMatrix::zeros(n, n);
+        kinetics.jacobian_y(t, x, params, jacobian.as_mut_slice());
+        let column = self.columns_of(source);
+        let system = Moving {
+            kinetics,
+            params,
+            column: &column,
+            columns: self.moving.len(),
+        };
+        let mut forcing = DMatrix::zeros(n, self.moving.len());
+        system.param_jacobian(t, x, &mut forcing);
+        let svd = jacobian.clone().svd(true, false);
+        let u = svd.u.expect("asked for U");
+        let largest = svd.singular_values.max();
+        let conserved: Vec<usize> = (0..n)
+            .filter(|&i| svd.singular_values[i] <= 1e-10 * largest)
+            .collect();
+        let c = conserved.len();
+        let mut a = DMatrix::zeros(n + c, n);
+        let mut b = DMatrix::zeros(n + c, self.moving.len());
+        a.rows_mut(0, n).copy_from(&jacobian);
+        b.rows_mut(0, n).copy_from(&(-forcing));
+        for (r, &i) in conserved.iter().enumerate() {
+            let l = u.column(i).transpose();
+            a.row_mut(n + r).copy_from(&l);
+            b.row_mut(n + r).copy_from(&(&l * s0));
+        }
+        a.svd(true, true)
+            .solve(&b, 1e-14 * largest.max(1.0))
+            .expect("U and V were computed")
+    }
+
+    /// The state at each measurement's time (a steady state for `inf`), in `rows`' order.
+    fn states(&self, start: &State, rows: &[usize]) -> Result<Vec<(f64, State)>, Error> {
         let measurements = &self.problem.measurements;
+        let id = &self.condition.id;
         let mut times: Vec<f64> = rows
             .iter()
             .map(|&i| measurements[i].time)
@@ -304,10 +576,10 @@ impl Run<'_> {
         let at = if times.is_empty() {
             Vec::new()
         } else {
-            self.solve(params, start, &times, condition)?
+            self.solve(&self.params, &self.source, start, &times, id)?
         };
         let steady = if rows.iter().any(|&i| measurements[i].time.is_infinite()) {
-            Some(self.steady_state(params, start, condition)?)
+            Some(self.steady_state(&self.params, &self.source, start, id)?)
         } else {
             None
         };
@@ -324,24 +596,17 @@ impl Run<'_> {
             .collect())
     }
 
-    /// The observable and its noise at one measurement.
-    fn observe(&self, m: &Measurement, time: f64, state: &[f64], params: &[f64]) -> (f64, f64) {
+    /// The value of every symbol an observable's formulas may use.
+    fn lookup<'s>(
+        &'s self,
+        m: &'s Measurement,
+        time: f64,
+        state: &'s State,
+    ) -> impl Fn(&str) -> Option<f64> + 's {
         let problem = self.problem;
         let observable = &problem.observables[m.observable];
         let kinetics = &problem.kinetics;
-        let species: BTreeMap<&str, f64> = kinetics
-            .species()
-            .iter()
-            .map(String::as_str)
-            .zip(state.iter().copied())
-            .collect();
-        let parameters: BTreeMap<&str, f64> = kinetics
-            .parameters()
-            .iter()
-            .map(String::as_str)
-            .zip(params.iter().copied())
-            .collect();
-        let base = |name: &str| -> Option<f64> {
+        move |name: &str| {
             if name == "t" {
                 return Some(time);
             }
@@ -353,29 +618,72 @@ impl Run<'_> {
                 };
                 return list.get(n - 1).map(|v| self.value(*v));
             }
-            species
-                .get(name)
-                .or_else(|| parameters.get(name))
-                .copied()
-                .or_else(|| {
-                    problem
-                        .parameters
-                        .iter()
-                        .position(|p| p.id == name)
-                        .map(|j| self.theta[j])
-                })
-        };
-        let lookup = |name: &str| -> Option<f64> {
-            base(name).or_else(|| problem.rules.get(name).map(|e: &Expr| e.eval(&base)))
-        };
-        let y = observable.formula.eval(&lookup);
-        let sigma = observable.noise.eval(&|name: &str| {
-            if name == observable.id {
-                Some(y)
-            } else {
-                lookup(name)
+            if let Some(i) = kinetics.species().iter().position(|s| s == name) {
+                return Some(state.x[i]);
             }
-        });
-        (y, sigma)
+            if let Some(k) = kinetics.parameters().iter().position(|p| p == name) {
+                return Some(self.params[k]);
+            }
+            problem
+                .parameters
+                .iter()
+                .position(|p| p.id == name)
+                .map(|j| self.theta[j])
+        }
+    }
+
+    /// The observable and its noise at one measurement.
+    fn observe(&self, m: &Measurement, time: f64, state: &State) -> (f64, f64) {
+        let observable = &self.problem.observables[m.observable];
+        let lookup = self.lookup(m, time, state);
+        (
+            observable.formula.eval(&lookup),
+            observable.noise.eval(&lookup),
+        )
+    }
+
+    /// Adds d density / d theta: through y and sigma, each through every symbol of its
+    /// formula (states by their sensitivities, parameters and placeholders by what sets them).
+    fn add_gradient(
+        &self,
+        m: &Measurement,
+        time: f64,
+        state: &State,
+        (dy, dsigma): (f64, f64),
+        gradient: &mut [f64],
+    ) {
+        let problem = self.problem;
+        let observable = &problem.observables[m.observable];
+        let kinetics = &problem.kinetics;
+        let lookup = self.lookup(m, time, state);
+        for (weight, derivatives) in [(dy, &observable.d_formula), (dsigma, &observable.d_noise)] {
+            for (symbol, d) in derivatives {
+                let partial = weight * d.eval(&lookup);
+                if partial == 0.0 {
+                    continue;
+                }
+                if let Some(i) = kinetics.species().iter().position(|s| s == symbol) {
+                    let s = state.s.as_ref().expect("sensitivities were integrated");
+                    for (c, &j) in self.moving.iter().enumerate() {
+                        gradient[j] += partial * s[(i, c)];
+                    }
+                } else if let Some(k) = kinetics.parameters().iter().position(|p| p == symbol) {
+                    if let Some(j) = self.source[k] {
+                        gradient[j] += partial;
+                    }
+                } else if let Some((noise, n)) = placeholder(symbol, &observable.id) {
+                    let list = if noise {
+                        &m.noise_parameters
+                    } else {
+                        &m.observable_parameters
+                    };
+                    if let Some(Value::Parameter(j)) = list.get(n - 1) {
+                        gradient[*j] += partial;
+                    }
+                } else if let Some(j) = problem.parameters.iter().position(|p| p.id == *symbol) {
+                    gradient[j] += partial;
+                }
+            }
+        }
     }
 }

@@ -59,6 +59,8 @@ pub(crate) enum Transform {
     Log10,
 }
 
+/// An observable, its formulas with SBML rules substituted (and, in the noise formula, the
+/// observable itself), and their exact derivatives by every symbol they use.
 #[derive(Debug)]
 pub(crate) struct Observable {
     pub id: String,
@@ -66,6 +68,19 @@ pub(crate) struct Observable {
     pub noise: Expr,
     pub transform: Transform,
     pub laplace: bool,
+    pub d_formula: Vec<(String, Expr)>,
+    pub d_noise: Vec<(String, Expr)>,
+}
+
+/// The derivative of `e` by each symbol it uses.
+fn derivatives(e: &Expr) -> Vec<(String, Expr)> {
+    e.symbols()
+        .into_iter()
+        .map(|s| {
+            let d = piml_model::expr::derivative(e, &s);
+            (s, d)
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -85,8 +100,6 @@ pub struct Problem {
     pub file: PathBuf,
     pub model: Model,
     pub(crate) kinetics: Kinetics,
-    /// Ids defined by SBML rules, as formulas of states and parameters.
-    pub(crate) rules: BTreeMap<String, Expr>,
     /// Times (formulas of parameters) at which the rates jump: integration restarts there.
     pub(crate) switches: Vec<Expr>,
     pub parameters: Vec<Estimated>,
@@ -221,7 +234,6 @@ impl Problem {
             file: path.to_path_buf(),
             model,
             kinetics,
-            rules,
             switches,
             parameters,
             model_parameter,
@@ -409,9 +421,15 @@ impl Reader<'_> {
                         ));
                     }
                 };
+                let with_rules = |e: Expr| e.substitute(&|name| rules.get(name).cloned());
+                let formula = with_rules(read(formula, &[])?);
+                let noise = with_rules(read(noise, std::slice::from_ref(&own))?)
+                    .substitute(&|name| (name == own).then(|| formula.clone()));
                 Ok(Observable {
-                    formula: read(formula, &[])?,
-                    noise: read(noise, std::slice::from_ref(&own))?,
+                    d_formula: derivatives(&formula),
+                    d_noise: derivatives(&noise),
+                    formula,
+                    noise,
                     id: own,
                     transform,
                     laplace,

@@ -54,7 +54,7 @@ fn llh_at_the_published_parameters_matches_amici() {
             continue;
         }
         let result = Problem::load(&yaml_in(&benchmark(&name)))
-            .and_then(|p| p.evaluate(&p.nominal(), &Settings::default()));
+            .and_then(|p| p.evaluate(&p.nominal(), &Settings::default(), false));
         match (REFUSED.iter().find(|(n, _)| *n == name), result) {
             (None, Ok(e)) if (e.log_likelihood - want).abs() <= 1e-3 => {}
             (None, Ok(e)) => {
@@ -65,5 +65,94 @@ fn llh_at_the_published_parameters_matches_amici() {
             (Some(_), other) => failures.push(format!("{name}: expected a refusal, got {other:?}")),
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The largest difference between the exact gradient and central differences (step 1e-5
+/// of each value), relative to the largest component: integration at rtol 1e-12 leaves the
+/// log-likelihood ~1e-10 noisy, so differences in components far below the largest are
+/// noise of the differences (at rtol 1e-10 Fujita's and Elowitz's reached 7e-4).
+fn gradient_error(problem: &Problem) -> f64 {
+    let settings = Settings {
+        rtol: 1e-12,
+        atol: 1e-14,
+        ..Settings::default()
+    };
+    let llh = |theta: &[f64]| {
+        problem
+            .evaluate(theta, &settings, false)
+            .unwrap()
+            .log_likelihood
+    };
+    let theta = problem.nominal();
+    let exact = problem
+        .evaluate(&theta, &settings, true)
+        .unwrap()
+        .gradient
+        .unwrap();
+    let differences: Vec<f64> = (0..theta.len())
+        .map(|j| {
+            // Relative to the value: benchmark rate constants of 1e-5 are strongly nonlinear
+            // on the scale of an absolute step.
+            let h = 1e-5
+                * if theta[j] == 0.0 {
+                    1e-3
+                } else {
+                    theta[j].abs()
+                };
+            let (mut up, mut down) = (theta.clone(), theta.clone());
+            up[j] += h;
+            down[j] -= h;
+            (llh(&up) - llh(&down)) / (2.0 * h)
+        })
+        .collect();
+    let scale = differences.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+    exact
+        .iter()
+        .zip(&differences)
+        .map(|(g, d)| (g - d).abs() / scale)
+        .fold(0.0, f64::max)
+}
+
+/// Forward sensitivities through pre-equilibration, overrides and transformations agree with
+/// central differences on the problems the fits use and on the suite's cases with
+/// pre-equilibration, log scales and noise parameters.
+#[test]
+fn gradients_match_central_differences() {
+    let suite = |case: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "../../testdata/petab/test-suite/{case}/_{case}.yaml"
+        ))
+    };
+    let problems: Vec<PathBuf> = [
+        "Boehm_JProteomeRes2014",
+        "Fujita_SciSignal2010",
+        "Zheng_PNAS2012",
+        "Elowitz_Nature2000",
+    ]
+    .iter()
+    .map(|n| yaml_in(&benchmark(n)))
+    .chain(
+        [
+            "0004", "0007", "0009", "0010", "0015", "0016", "0017", "0018", "0019",
+        ]
+        .iter()
+        .map(|c| suite(c)),
+    )
+    .collect();
+    let failures: Vec<String> = problems
+        .iter()
+        .filter_map(|path| {
+            let error = gradient_error(&Problem::load(path).unwrap());
+            // Open (issue 21): Fujita, whose integration restarts where its stimulus ends,
+            // agrees to 1.2e-5 only.
+            let allowed = if path.to_string_lossy().contains("Fujita") {
+                2e-5
+            } else {
+                1e-5
+            };
+            (error > allowed).then(|| format!("{}: {error:.2e}", path.display()))
+        })
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -31,7 +31,7 @@ fn failure(case: usize) -> Option<String> {
         Ok(p) => p,
         Err(e) => return Some(format!("case {case:04}: does not load: {e}")),
     };
-    let eval = match problem.evaluate(&problem.nominal(), &Settings::default()) {
+    let eval = match problem.evaluate(&problem.nominal(), &Settings::default(), false) {
         Ok(e) => e,
         Err(e) => return Some(format!("case {case:04}: does not evaluate: {e}")),
     };
