@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use nalgebra::DMatrix;
-use piml_model::Kinetics;
 use piml_ode::{Method, OdeSolver, OdeSystem, ParametricSystem};
+use piml_sim::KineticSystem;
 
 use crate::error::Error;
 use crate::problem::{Condition, Measurement, Problem, Target, Transform, Value, placeholder};
@@ -152,8 +152,7 @@ impl Problem {
 /// The kinetic equations with sensitivities to a chosen set of table parameters: column c is
 /// the sum of ∂f/∂p_k over the model parameters k that table parameter c sets.
 struct Moving<'a> {
-    kinetics: &'a Kinetics,
-    params: &'a [f64],
+    system: KineticSystem<'a>,
     /// For each model parameter, the column of the table parameter that sets it.
     column: &'a [Option<usize>],
     columns: usize,
@@ -161,16 +160,15 @@ struct Moving<'a> {
 
 impl OdeSystem for Moving<'_> {
     fn dim(&self) -> usize {
-        self.kinetics.n_species()
+        self.system.dim()
     }
 
     fn rhs(&self, t: f64, y: &[f64], dydt: &mut [f64]) {
-        self.kinetics.rhs(t, y, self.params, dydt);
+        self.system.rhs(t, y, dydt);
     }
 
     fn jacobian(&self, t: f64, y: &[f64], jac: &mut DMatrix<f64>) {
-        self.kinetics
-            .jacobian_y(t, y, self.params, jac.as_mut_slice());
+        self.system.jacobian(t, y, jac);
     }
 }
 
@@ -180,10 +178,9 @@ impl ParametricSystem for Moving<'_> {
     }
 
     fn param_jacobian(&self, t: f64, y: &[f64], jp: &mut DMatrix<f64>) {
-        let n = self.kinetics.n_species();
-        let mut all = DMatrix::zeros(n, self.kinetics.n_parameters());
-        self.kinetics
-            .jacobian_p(t, y, self.params, all.as_mut_slice());
+        let n = self.system.dim();
+        let mut all = DMatrix::zeros(n, self.system.n_params());
+        self.system.param_jacobian(t, y, &mut all);
         jp.fill(0.0);
         for (k, c) in self.column.iter().enumerate() {
             if let Some(c) = c {
@@ -404,8 +401,7 @@ impl<'a> Run<'a> {
         let kinetics = &self.problem.kinetics;
         let column = self.columns_of(source);
         let system = Moving {
-            kinetics,
-            params,
+            system: KineticSystem { kinetics, params },
             column: &column,
             columns: self.moving.len(),
         };
@@ -534,8 +530,7 @@ impl<'a> Run<'a> {
         kinetics.jacobian_y(t, x, params, jacobian.as_mut_slice());
         let column = self.columns_of(source);
         let system = Moving {
-            kinetics,
-            params,
+            system: KineticSystem { kinetics, params },
             column: &column,
             columns: self.moving.len(),
         };
@@ -611,12 +606,7 @@ impl<'a> Run<'a> {
                 return Some(time);
             }
             if let Some((noise, n)) = placeholder(name, &observable.id) {
-                let list = if noise {
-                    &m.noise_parameters
-                } else {
-                    &m.observable_parameters
-                };
-                return list.get(n - 1).map(|v| self.value(*v));
+                return m.placeholders(noise).get(n - 1).map(|v| self.value(*v));
             }
             if let Some(i) = kinetics.species().iter().position(|s| s == name) {
                 return Some(state.x[i]);
@@ -672,12 +662,7 @@ impl<'a> Run<'a> {
                         gradient[j] += partial;
                     }
                 } else if let Some((noise, n)) = placeholder(symbol, &observable.id) {
-                    let list = if noise {
-                        &m.noise_parameters
-                    } else {
-                        &m.observable_parameters
-                    };
-                    if let Some(Value::Parameter(j)) = list.get(n - 1) {
+                    if let Some(Value::Parameter(j)) = m.placeholders(noise).get(n - 1) {
                         gradient[*j] += partial;
                     }
                 } else if let Some(j) = problem.parameters.iter().position(|p| p.id == *symbol) {

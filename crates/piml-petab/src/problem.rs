@@ -94,6 +94,17 @@ pub(crate) struct Measurement {
     pub noise_parameters: Vec<Value>,
 }
 
+impl Measurement {
+    /// The values of the observable's (or, with `noise`, the noise formula's) placeholders.
+    pub(crate) fn placeholders(&self, noise: bool) -> &[Value] {
+        if noise {
+            &self.noise_parameters
+        } else {
+            &self.observable_parameters
+        }
+    }
+}
+
 /// A PEtab problem: the imported model and the tables.
 #[derive(Debug)]
 pub struct Problem {
