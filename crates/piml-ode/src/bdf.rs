@@ -183,7 +183,10 @@ impl<L: LinearSolver> Bdf<L> {
                 });
             }
             let mut t_new = t + self.h;
-            if t_new > t_end {
+            // A step that would stop a few ulps short of t_end ends on it instead: the step
+            // left over would be too small to take (Isensee's switch at t = 60 stopped at
+            // 59.99999999999999 and failed there).
+            if t_new > t_end || t_end - t_new < 10.0 * (t_end.abs().next_up() - t_end.abs()) {
                 t_new = t_end;
                 self.rescale((t_end - t) / self.h);
             }

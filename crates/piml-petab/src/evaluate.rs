@@ -425,19 +425,24 @@ impl<'a> Run<'a> {
             .collect();
         stops.sort_by(f64::total_cmp);
         stops.dedup();
+        let switches = stops.len();
         stops.push(end);
         let mut out = Vec::with_capacity(times.len());
         let (mut t0, mut from) = (t_start, start.clone());
         let mut done = 0;
-        for stop in stops {
+        for (k, stop) in stops.into_iter().enumerate() {
+            // A segment ends just before its switch: the implicit method evaluates the rates
+            // at the step's end, and at the switch itself a strict condition (t < T) already
+            // reads the next branch (Isensee's steps shrank to nothing approaching t = 60).
+            let last = if k < switches { stop.next_down() } else { stop };
             let mut segment: Vec<f64> = times[done..]
                 .iter()
                 .take_while(|t| **t <= stop)
-                .copied()
+                .map(|t| t.min(last))
                 .collect();
             let asked = segment.len();
-            if segment.last() != Some(&stop) {
-                segment.push(stop);
+            if segment.last() != Some(&last) {
+                segment.push(last);
             }
             let mut states: Vec<State> = match &from.s {
                 Some(s0) => {
