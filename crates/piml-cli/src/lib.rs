@@ -1,7 +1,9 @@
 //! What every piml tool shares: the common flags, the `--times` and
 //! `--shard` syntaxes, progress reporting, and the mapping of errors to
-//! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
+//! messages and exit codes (0 success, 1 the computation failed, 2 bad input, 3 stopped by
+//! SIGTERM with a checkpoint written).
 
+mod checkpoint;
 mod common;
 mod counts;
 mod docs;
@@ -10,6 +12,7 @@ mod progress;
 mod shard;
 mod times;
 
+pub use checkpoint::{CheckpointArgs, STOPPED, Sigterm, Stopped, resume};
 pub use common::{CommonArgs, check_outputs};
 pub use counts::count;
 pub use docs::main_parsed;
