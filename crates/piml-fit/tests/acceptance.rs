@@ -130,7 +130,8 @@ fn michaelis_menten_equals_the_closed_form_fit() {
         &start_points(&pr, 1, 0).unwrap(),
         0..1,
         &Settings::default(),
-        &|| {},
+        &|_| {},
+        &|| false,
     );
     let summary = summarise(&pr, &results).unwrap();
     // The Fisher information of Gaussian noise with known sigma is JᵀWJ; the
@@ -167,7 +168,9 @@ fn ninety_percent_of_fifty_starts_reach_the_optimum() {
     let m = model("mm-reduced.json");
     let pr = problem(&m, &table, 1e-8);
     let starts = start_points(&pr, 50, 3).unwrap();
-    let results = run_starts(&pr, &starts, 0..50, &Settings::default(), &|| {});
+    let results = run_starts(&pr, &starts, 0..50, &Settings::default(), &|_| {}, &|| {
+        false
+    });
     let summary = summarise(&pr, &results).unwrap();
     let reached = summary.document["starts"]["reached_best"].as_u64().unwrap();
     assert!(
@@ -176,7 +179,9 @@ fn ninety_percent_of_fifty_starts_reach_the_optimum() {
         summary.document["starts"]
     );
     // Shards of the start list are the same starts.
-    let again = run_starts(&pr, &starts, 20..30, &Settings::default(), &|| {});
+    let again = run_starts(&pr, &starts, 20..30, &Settings::default(), &|_| {}, &|| {
+        false
+    });
     assert_eq!(again[..], results[20..30]);
 }
 
@@ -208,7 +213,7 @@ fn criteria_of(files: &[&str], table: &Table) -> Vec<Criteria> {
             let m = model(f);
             let pr = problem(&m, table, 1e-8);
             let starts = start_points(&pr, 8, 1).unwrap();
-            let results = run_starts(&pr, &starts, 0..8, &Settings::default(), &|| {});
+            let results = run_starts(&pr, &starts, 0..8, &Settings::default(), &|_| {}, &|| false);
             summarise(&pr, &results).unwrap().criteria
         })
         .collect()
