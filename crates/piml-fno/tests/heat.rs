@@ -68,6 +68,7 @@ fn settings() -> Settings {
         test_every: 60,
         seed: 3,
         precision: Precision::F64,
+        checkpoint_every: 0,
     }
 }
 
@@ -213,6 +214,7 @@ fn learns_the_two_dimensional_heat_operator() {
         test_every: 40,
         seed: 1,
         precision: Precision::F64,
+        checkpoint_every: 0,
     };
     let history = train(
         &mut fno,
