@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
 use piml_fit::{
-    Criteria, Dataset, Method, Problem, Settings, minimise, rank, run_starts, start_points,
-    summarise,
+    Criteria, Dataset, Method, Problem, Settings, StartResult, minimise, rank, run_starts,
+    start_points, summarise,
 };
 use piml_io::Table;
 use piml_model::{Model, NoiseKind};
@@ -183,6 +183,43 @@ fn ninety_percent_of_fifty_starts_reach_the_optimum() {
         false
     });
     assert_eq!(again[..], results[20..30]);
+    // Stopped after some starts and run again on the others (a resumed checkpoint): the same
+    // results, and each survives its checkpoint's JSON bit for bit.
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let count = |_: &StartResult| {
+        finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    };
+    // Two threads, so that few starts are under way when the stop comes on a machine of many.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let first = pool.install(|| {
+        run_starts(&pr, &starts, 0..50, &Settings::default(), &count, &|| {
+            finished.load(std::sync::atomic::Ordering::SeqCst) >= 5
+        })
+    });
+    assert!(first.len() >= 5 && first.len() < 50, "{}", first.len());
+    let rest: Vec<usize> = (0..50)
+        .filter(|i| first.iter().all(|r| r.index != *i))
+        .collect();
+    let mut all = first.clone();
+    all.extend(run_starts(
+        &pr,
+        &starts,
+        rest,
+        &Settings::default(),
+        &|_| {},
+        &|| false,
+    ));
+    all.sort_by_key(|r| r.index);
+    // Compared as their JSON, which holds the bits (a failed start's NaN is not equal to itself).
+    let bits = |rs: &[StartResult]| rs.iter().map(StartResult::to_json).collect::<Vec<_>>();
+    assert_eq!(bits(&all), bits(&results));
+    for r in &all {
+        let back = StartResult::from_json(&r.to_json()).unwrap();
+        assert_eq!(back.to_json(), r.to_json());
+    }
 }
 
 /// Noisy data from a model: its three conditions, times 0.5..20, 2% proportional noise.

@@ -192,7 +192,7 @@ impl Checkpoint {
         };
         let refuse = |why: String| Error::Checkpoint {
             file: self.file.clone(),
-            why,
+            why: format!("{why}; remove it or choose another checkpoint directory"),
         };
         let mut doc: Value = serde_json::from_slice(&bytes)
             .map_err(|e| refuse(format!("not a checkpoint ({e})")))?;
@@ -254,6 +254,30 @@ mod tests {
         assert!(why.contains("--epochs was 30 then, 20 now"), "{why}");
         assert!(why.contains("--lr was 0.001 then, unset now"), "{why}");
         assert!(key.mismatch(&json!("old|key")).unwrap().contains("version"));
+    }
+
+    #[test]
+    fn a_checkpoint_is_resumed_by_its_own_run_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data.csv");
+        std::fs::write(&data, "t,u\n0,1\n").unwrap();
+        let open = |seed: u64| {
+            let key = RunKey::new()
+                .input("--data", &data)
+                .unwrap()
+                .setting("--seed", json!(seed));
+            Checkpoint::new(&dir.path().join("ckpt"), "c.json", "test/1", key).unwrap()
+        };
+        assert_eq!(open(1).load().unwrap(), None);
+        open(1).save(&json!({"done": [1, 2]})).unwrap();
+        assert_eq!(open(1).load().unwrap(), Some(json!({"done": [1, 2]})));
+        let why = open(2).load().unwrap_err().to_string();
+        assert!(why.contains("--seed was 1 then, 2 now"), "{why}");
+        std::fs::write(&data, "t,u\n0,2\n").unwrap();
+        let why = open(1).load().unwrap_err().to_string();
+        assert!(why.contains("the content of --data changed since"), "{why}");
+        assert!(why.contains("c.json") && why.contains("remove it"), "{why}");
+        assert!(content_digest(Path::new("-")).is_err());
     }
 
     #[test]

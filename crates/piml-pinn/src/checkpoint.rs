@@ -66,7 +66,7 @@ impl Checkpoint {
         }
         if let Some(why) = key.mismatch(&doc["key"]) {
             return Err(Error::Checkpoint(format!(
-                "{why}; remove it or choose another directory"
+                "{why}; remove it or choose another checkpoint directory"
             )));
         }
         let uint = |f: &str| doc[f].as_u64().map(|v| v as usize).ok_or_else(|| bad(f));
