@@ -72,7 +72,14 @@ impl RunKey {
 
     /// The input `name` (a flag, or `model`) by the content of the file at `path`.
     pub fn input(mut self, name: &str, path: &Path) -> Result<RunKey> {
-        self.inputs.insert(name.into(), content_digest(path)?);
+        let digest = content_digest(path).map_err(|e| match e {
+            Error::Checkpoint { file, why } => Error::Checkpoint {
+                file,
+                why: format!("{name}: {why}"),
+            },
+            e => e,
+        })?;
+        self.inputs.insert(name.into(), digest);
         Ok(self)
     }
 

@@ -231,7 +231,11 @@ fn run(args: Args) -> Result<()> {
         arch = arch.initial_condition(0);
     }
     let mlp = Mlp::new(arch, args.common.seed)?;
-    let key = run_key(&args, &model)?;
+    // Inputs are read again for their digests only when a checkpoint needs them (stdin cannot be).
+    let key = match args.checkpoint.dir {
+        Some(_) => run_key(&args, &model)?,
+        None => RunKey::new(),
+    };
     let mut trainer = Trainer::new(problem, mlp.clone(), settings.clone(), key)?;
     let checkpoint = match &args.checkpoint.dir {
         Some(dir) => {
