@@ -1,8 +1,11 @@
 //! From a tool's result to a message on stderr and an exit status:
-//! 0 success, 1 the computation failed, 2 bad usage or bad input.
+//! 0 success, 1 the computation failed, 2 bad usage or bad input, 3 stopped by SIGTERM after
+//! writing a checkpoint (rerun to resume).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+
+use crate::checkpoint::{STOPPED, Stopped};
 
 /// Recognises one library's error among the causes of an error: `Some(failed)` when the cause
 /// is that library's error, `failed` telling a failed computation (exit 1) from bad input
@@ -58,12 +61,17 @@ pub fn warn(message: impl std::fmt::Display) {
 
 /// Runs a tool's body and turns its error into `error: <what>: <why>` and an exit status,
 /// 1 when one of `classifiers` (the tool's libraries, see [`errors!`](crate::errors)) calls it
-/// a failed computation, else 2. A closed pipe downstream (`| head`) ends the tool quietly.
+/// a failed computation, else 2; a run [`Stopped`] by SIGTERM says so (not as an error) and
+/// exits 3. A closed pipe downstream (`| head`) ends the tool quietly.
 #[allow(clippy::print_stderr)]
 pub fn main_with(classifiers: &[Classifier], run: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Stopped>().is_some() => {
+            eprintln!("{err}");
+            ExitCode::from(STOPPED)
+        }
         Err(err) => {
             // Causes whose text their parent's message already quotes add nothing.
             let mut chain: Vec<String> = Vec::new();

@@ -1,8 +1,10 @@
 //! What every piml tool shares: the common flags, the `--times` and
 //! `--shard` syntaxes, progress reporting, and the mapping of errors to
-//! messages and exit codes (0 success, 1 the computation failed, 2 bad input).
+//! messages and exit codes (0 success, 1 the computation failed, 2 bad input, 3 stopped by
+//! SIGTERM with a checkpoint written).
 
 mod budget;
+mod checkpoint;
 mod common;
 mod counts;
 mod docs;
@@ -12,6 +14,7 @@ mod shard;
 mod times;
 
 pub use budget::{check_fit_grid, check_grid, check_memory};
+pub use checkpoint::{CheckpointArgs, STOPPED, Sigterm, Stopped, resume};
 pub use common::{CommonArgs, check_outputs};
 pub use counts::count;
 pub use docs::main_parsed;

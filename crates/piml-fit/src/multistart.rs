@@ -2,8 +2,7 @@
 //! parallel (each start is sequential, so the results do not depend on the
 //! thread count), and the summary of the best one.
 
-use std::ops::Range;
-
+use piml_io::{f64_bits, f64_from_bits};
 use piml_model::Scale;
 use piml_sim::{Vary, latin_hypercube};
 use rand::SeedableRng;
@@ -82,20 +81,61 @@ pub struct StartResult {
     pub outcome: Outcome,
 }
 
-/// Runs the starts in `range` (a shard of `0..starts.len()`), in parallel.
+impl StartResult {
+    /// The result as JSON that restores it bit for bit ([`StartResult::from_json`]): what a
+    /// checkpoint keeps of a finished start.
+    pub fn to_json(&self) -> Value {
+        let o = &self.outcome;
+        json!({
+            "index": self.index,
+            "theta": f64_bits(&o.theta),
+            "nll": o.nll.to_bits(),
+            "converged": o.converged,
+            "iterations": o.iterations,
+            "evaluations": o.evaluations,
+            "message": o.message,
+        })
+    }
+
+    /// The result [`StartResult::to_json`] wrote; `None` if `v` is not one.
+    pub fn from_json(v: &Value) -> Option<StartResult> {
+        Some(StartResult {
+            index: usize::try_from(v["index"].as_u64()?).ok()?,
+            outcome: Outcome {
+                theta: f64_from_bits(&v["theta"])?,
+                nll: f64::from_bits(v["nll"].as_u64()?),
+                converged: v["converged"].as_bool()?,
+                iterations: v["iterations"].as_u64()?,
+                evaluations: usize::try_from(v["evaluations"].as_u64()?).ok()?,
+                message: v["message"].as_str()?.to_string(),
+            },
+        })
+    }
+}
+
+/// Runs the starts `indices` (a shard of `0..starts.len()`, or what a checkpoint lacks), in
+/// parallel, telling `on_done` of each finished one. Once `stop` says so no further start
+/// begins (those running finish): the result then holds only the starts that ran, in order.
 pub fn run_starts(
     problem: &Problem,
     starts: &[Vec<f64>],
-    range: Range<usize>,
+    indices: impl IntoParallelIterator<Item = usize>,
     settings: &Settings,
-    on_done: &(dyn Fn() + Sync),
+    on_done: &(dyn Fn(&StartResult) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> Vec<StartResult> {
-    range
+    indices
         .into_par_iter()
-        .map(|index| {
-            let outcome = minimise(problem, &starts[index], settings);
-            on_done();
-            StartResult { index, outcome }
+        .filter_map(|index| {
+            if stop() {
+                return None;
+            }
+            let result = StartResult {
+                index,
+                outcome: minimise(problem, &starts[index], settings),
+            };
+            on_done(&result);
+            Some(result)
         })
         .collect()
 }

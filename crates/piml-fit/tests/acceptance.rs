@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::{DMatrix, DVector};
 use piml_fit::{
-    Criteria, Dataset, Method, Problem, Settings, minimise, rank, run_starts, start_points,
-    summarise,
+    Criteria, Dataset, Method, Problem, Settings, StartResult, minimise, rank, run_starts,
+    start_points, summarise,
 };
 use piml_io::Table;
 use piml_model::{Model, NoiseKind};
@@ -130,7 +130,8 @@ fn michaelis_menten_equals_the_closed_form_fit() {
         &start_points(&pr, 1, 0).unwrap(),
         0..1,
         &Settings::default(),
-        &|| {},
+        &|_| {},
+        &|| false,
     );
     let summary = summarise(&pr, &results).unwrap();
     // The Fisher information of Gaussian noise with known sigma is JᵀWJ; the
@@ -167,7 +168,9 @@ fn ninety_percent_of_fifty_starts_reach_the_optimum() {
     let m = model("mm-reduced.json");
     let pr = problem(&m, &table, 1e-8);
     let starts = start_points(&pr, 50, 3).unwrap();
-    let results = run_starts(&pr, &starts, 0..50, &Settings::default(), &|| {});
+    let results = run_starts(&pr, &starts, 0..50, &Settings::default(), &|_| {}, &|| {
+        false
+    });
     let summary = summarise(&pr, &results).unwrap();
     let reached = summary.document["starts"]["reached_best"].as_u64().unwrap();
     assert!(
@@ -176,8 +179,47 @@ fn ninety_percent_of_fifty_starts_reach_the_optimum() {
         summary.document["starts"]
     );
     // Shards of the start list are the same starts.
-    let again = run_starts(&pr, &starts, 20..30, &Settings::default(), &|| {});
+    let again = run_starts(&pr, &starts, 20..30, &Settings::default(), &|_| {}, &|| {
+        false
+    });
     assert_eq!(again[..], results[20..30]);
+    // Stopped after some starts and run again on the others (a resumed checkpoint): the same
+    // results, and each survives its checkpoint's JSON bit for bit.
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let count = |_: &StartResult| {
+        finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    };
+    // Two threads, so that few starts are under way when the stop comes on a machine of many.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let first = pool.install(|| {
+        run_starts(&pr, &starts, 0..50, &Settings::default(), &count, &|| {
+            finished.load(std::sync::atomic::Ordering::SeqCst) >= 5
+        })
+    });
+    assert!(first.len() >= 5 && first.len() < 50, "{}", first.len());
+    let rest: Vec<usize> = (0..50)
+        .filter(|i| first.iter().all(|r| r.index != *i))
+        .collect();
+    let mut all = first.clone();
+    all.extend(run_starts(
+        &pr,
+        &starts,
+        rest,
+        &Settings::default(),
+        &|_| {},
+        &|| false,
+    ));
+    all.sort_by_key(|r| r.index);
+    // Compared as their JSON, which holds the bits (a failed start's NaN is not equal to itself).
+    let bits = |rs: &[StartResult]| rs.iter().map(StartResult::to_json).collect::<Vec<_>>();
+    assert_eq!(bits(&all), bits(&results));
+    for r in &all {
+        let back = StartResult::from_json(&r.to_json()).unwrap();
+        assert_eq!(back.to_json(), r.to_json());
+    }
 }
 
 /// Noisy data from a model: its three conditions, times 0.5..20, 2% proportional noise.
@@ -208,7 +250,7 @@ fn criteria_of(files: &[&str], table: &Table) -> Vec<Criteria> {
             let m = model(f);
             let pr = problem(&m, table, 1e-8);
             let starts = start_points(&pr, 8, 1).unwrap();
-            let results = run_starts(&pr, &starts, 0..8, &Settings::default(), &|| {});
+            let results = run_starts(&pr, &starts, 0..8, &Settings::default(), &|_| {}, &|| false);
             summarise(&pr, &results).unwrap().criteria
         })
         .collect()

@@ -15,6 +15,9 @@ pub enum Error {
     /// A weights file this crate did not write, or a damaged one.
     #[error("weights file: {0}")]
     Weights(String),
+    /// A checkpoint that does not belong to this run or is damaged.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
     /// Training stopped being finite.
     #[error("training diverged in epoch {epoch}: {what}")]
     Diverged { epoch: usize, what: String },

@@ -5,8 +5,9 @@
 //! reverse pass is written by hand through the adjoints of the truncated transforms. A pass
 //! runs on several samples at once, so that pointwise channel mixing and spectral mixing are
 //! large matrix products; training uses piml-nn's Adam with rayon across fixed groups of a
-//! batch's samples and a fixed reduction order.
+//! batch's samples and a fixed reduction order, resumable bit for bit from a [`TrainState`].
 
+mod checkpoint;
 mod error;
 mod gelu;
 mod gemm;
@@ -20,4 +21,7 @@ pub use error::Error;
 pub use model::{Config, Fno, Tape};
 pub use real::Real;
 pub use spectral::{Modes, Scratch, Transforms};
-pub use train::{Dataset, Epoch, Precision, Settings, errors, predict, relative_l2, train};
+pub use train::{
+    Dataset, Ending, Epoch, Monitor, Position, Precision, Settings, TrainState, errors, predict,
+    relative_l2, train, train_from,
+};

@@ -48,6 +48,8 @@ pub struct Settings {
     pub test_every: usize,
     pub seed: u64,
     pub precision: Precision,
+    /// Hand the state to [`Monitor::checkpoint`] after every this many epochs (0: never).
+    pub checkpoint_every: usize,
 }
 
 /// One epoch's figures.
@@ -60,6 +62,46 @@ pub struct Epoch {
     pub test: Option<f64>,
     pub lr: f64,
     pub seconds: f64,
+}
+
+/// Where a run stands: the epoch under way (from 1) and how many of its batches are done, with
+/// the sum of their training errors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Position {
+    pub epoch: usize,
+    pub batch: usize,
+    pub total: f64,
+}
+
+/// Everything a run needs to go on from where it stands bit for bit: the weights, Adam's
+/// moments and step count (which give the learning rate), the order of the samples in the
+/// epoch under way (each shuffles the last one's), and the history so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainState {
+    pub position: Position,
+    pub params: Vec<f64>,
+    pub adam: (Vec<f64>, Vec<f64>, usize),
+    pub order: Vec<usize>,
+    pub history: Vec<Epoch>,
+}
+
+/// What a caller watches and controls during training.
+pub trait Monitor {
+    /// After every epoch.
+    fn epoch(&mut self, e: &Epoch);
+    /// The state after every [`Settings::checkpoint_every`]-th epoch, and before a stop.
+    fn checkpoint(&mut self, state: &TrainState) -> Result<(), Error>;
+    /// Whether to stop before the next batch (a signal arrived).
+    fn stop(&self) -> bool;
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ending {
+    /// Every epoch ran: the history.
+    Finished(Vec<Epoch>),
+    /// Stopped on request where `position` says; the checkpoint handed over then continues it.
+    Stopped(Position),
 }
 
 /// Samples per task: each task runs one batched pass over its samples and sums their
@@ -146,120 +188,217 @@ pub fn train(
     settings: &Settings,
     on_epoch: &mut dyn FnMut(&Epoch),
 ) -> Result<Vec<Epoch>, Error> {
-    check(fno, t, train)?;
-    if let Some(test) = test {
-        check(fno, t, test)?;
+    struct Reporter<'a>(&'a mut dyn FnMut(&Epoch));
+    impl Monitor for Reporter<'_> {
+        fn epoch(&mut self, e: &Epoch) {
+            (self.0)(e);
+        }
+        fn checkpoint(&mut self, _: &TrainState) -> Result<(), Error> {
+            Ok(())
+        }
+        fn stop(&self) -> bool {
+            false
+        }
     }
-    match settings.precision {
-        Precision::F64 => run::<f64>(fno, t, train, test, settings, on_epoch),
-        Precision::F32 => run::<f32>(fno, t, train, test, settings, on_epoch),
+    match train_from(fno, t, train, test, settings, None, &mut Reporter(on_epoch))? {
+        Ending::Finished(history) => Ok(history),
+        Ending::Stopped(_) => unreachable!("the reporter never asks to stop"),
     }
 }
 
-/// [`train`] with passes in `T`.
-fn run<T: Real>(
+/// [`train`] from a checkpoint's state (or from the start), watched by `monitor`.
+pub fn train_from(
     fno: &mut Fno,
     t: &Transforms,
     train: &Dataset,
     test: Option<&Dataset>,
     settings: &Settings,
-    on_epoch: &mut dyn FnMut(&Epoch),
-) -> Result<Vec<Epoch>, Error> {
-    let cast = |v: &Vec<f64>| -> Vec<T> { v.iter().map(|&x| T::of(x)).collect() };
-    let inputs: Vec<Vec<T>> = train.inputs.iter().map(cast).collect();
-    let targets: Vec<Vec<T>> = train.targets.iter().map(cast).collect();
-    let tt = t.in_type::<T>();
-    let mut model = fno.cast::<T>();
-    let batch = settings.batch.max(1);
-    let batches = train.len().div_ceil(batch);
-    let schedule = Schedule::Step {
-        initial: settings.lr,
-        factor: settings.decay.0,
-        steps: settings.decay.1.max(1) * batches,
+    resume: Option<TrainState>,
+    monitor: &mut dyn Monitor,
+) -> Result<Ending, Error> {
+    check(fno, t, train)?;
+    if let Some(test) = test {
+        check(fno, t, test)?;
+    }
+    let run = Run {
+        t,
+        train,
+        test,
+        settings,
     };
-    let mut adam = Adam::new(fno.n_params(), schedule);
-    let mut workers: Vec<Worker<T>> = (0..batch.div_ceil(CHUNK))
-        .map(|_| Worker {
-            tape: Tape::default(),
-            scratch: tt.scratch(),
-            grad: vec![T::zero(); fno.n_params()],
-            dout: Vec::new(),
-            sample: Default::default(),
-            loss: 0.0,
-        })
-        .collect();
-    let mut grad = vec![0.0; fno.n_params()];
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    let mut history = Vec::new();
-    for epoch in 1..=settings.epochs {
-        let started = std::time::Instant::now();
-        let lr = schedule.rate(adam.steps());
-        // A generator per epoch: the order of epoch k does not depend on the ones before.
-        let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
-        rng.set_stream(epoch as u64);
-        order.shuffle(&mut rng);
-        let mut total = 0.0;
-        for chunk in order.chunks(batch) {
-            let scale = 1.0 / chunk.len() as f64;
-            let pass = &model;
-            workers
-                .par_iter_mut()
-                .zip(chunk.par_chunks(CHUNK))
-                .with_max_len(1)
-                .for_each(|(w, samples)| {
-                    let inputs: Vec<&[T]> = samples.iter().map(|&i| inputs[i].as_slice()).collect();
-                    let targets: Vec<&[T]> =
-                        samples.iter().map(|&i| targets[i].as_slice()).collect();
-                    pass.forward(&tt, &inputs, &mut w.tape, &mut w.scratch);
-                    w.loss = batch_loss(&w.tape, &targets, &mut w.dout, scale, &mut w.sample);
-                    w.grad.fill(T::zero());
-                    pass.backward(&tt, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
-                });
-            // The workers' sums added in worker order (the first assigned), checked on the way:
-            // one pass over the gradient per worker.
-            let mut finite = true;
-            for (j, w) in workers[..chunk.len().div_ceil(CHUNK)].iter().enumerate() {
-                for (a, &b) in grad.iter_mut().zip(&w.grad) {
-                    *a = if j == 0 { b.wide() } else { *a + b.wide() };
-                    finite &= a.is_finite();
-                }
-                total += w.loss;
+    match settings.precision {
+        Precision::F64 => run.go::<f64>(fno, resume, monitor),
+        Precision::F32 => run.go::<f32>(fno, resume, monitor),
+    }
+}
+
+/// The fixed inputs of a training run.
+struct Run<'a> {
+    t: &'a Transforms,
+    train: &'a Dataset,
+    test: Option<&'a Dataset>,
+    settings: &'a Settings,
+}
+
+impl Run<'_> {
+    /// [`train_from`] with passes in `T`.
+    fn go<T: Real>(
+        &self,
+        fno: &mut Fno,
+        resume: Option<TrainState>,
+        monitor: &mut dyn Monitor,
+    ) -> Result<Ending, Error> {
+        let Run {
+            t,
+            train,
+            test,
+            settings,
+        } = *self;
+        let cast = |v: &Vec<f64>| -> Vec<T> { v.iter().map(|&x| T::of(x)).collect() };
+        let inputs: Vec<Vec<T>> = train.inputs.iter().map(cast).collect();
+        let targets: Vec<Vec<T>> = train.targets.iter().map(cast).collect();
+        let tt = t.in_type::<T>();
+        let batch = settings.batch.max(1);
+        let batches = train.len().div_ceil(batch);
+        let schedule = Schedule::Step {
+            initial: settings.lr,
+            factor: settings.decay.0,
+            steps: settings.decay.1.max(1) * batches,
+        };
+        let mut adam = Adam::new(fno.n_params(), schedule);
+        // Each epoch shuffles the order of the one before with a generator of its own, drawn
+        // as the epoch before ends: a state always holds the order of the epoch under way.
+        let shuffle = |order: &mut Vec<usize>, epoch: usize| {
+            let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+            rng.set_stream(epoch as u64);
+            order.shuffle(&mut rng);
+        };
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        shuffle(&mut order, 1);
+        let mut history = Vec::new();
+        let mut pos = Position {
+            epoch: 1,
+            batch: 0,
+            total: 0.0,
+        };
+        if let Some(s) = resume {
+            let fits = s.params.len() == fno.n_params()
+                && s.order.len() == train.len()
+                && s.position.batch <= batches;
+            let (m, v, steps) = s.adam;
+            adam = adam.resumed(m, v, steps).filter(|_| fits).ok_or_else(|| {
+                Error::Checkpoint("it holds another network or another number of samples".into())
+            })?;
+            fno.params_mut().copy_from_slice(&s.params);
+            (pos, order, history) = (s.position, s.order, s.history);
+        }
+        let mut model = fno.cast::<T>();
+        let mut workers: Vec<Worker<T>> = (0..batch.div_ceil(CHUNK))
+            .map(|_| Worker {
+                tape: Tape::default(),
+                scratch: tt.scratch(),
+                grad: vec![T::zero(); fno.n_params()],
+                dout: Vec::new(),
+                sample: Default::default(),
+                loss: 0.0,
+            })
+            .collect();
+        let mut grad = vec![0.0; fno.n_params()];
+        let state = |pos: Position, order: &[usize], history: &[Epoch], fno: &Fno, adam: &Adam| {
+            let (m, v, steps) = adam.state();
+            TrainState {
+                position: pos,
+                params: fno.params().to_vec(),
+                adam: (m.to_vec(), v.to_vec(), steps),
+                order: order.to_vec(),
+                history: history.to_vec(),
             }
-            if !finite {
+        };
+        while pos.epoch <= settings.epochs {
+            let epoch = pos.epoch;
+            let started = std::time::Instant::now();
+            // The rate at the epoch's first step, also when resumed in its middle.
+            let lr = schedule.rate(adam.steps() - pos.batch);
+            for chunk in order.chunks(batch).skip(pos.batch) {
+                if monitor.stop() {
+                    monitor.checkpoint(&state(pos, &order, &history, fno, &adam))?;
+                    return Ok(Ending::Stopped(pos));
+                }
+                let scale = 1.0 / chunk.len() as f64;
+                let pass = &model;
+                workers
+                    .par_iter_mut()
+                    .zip(chunk.par_chunks(CHUNK))
+                    .with_max_len(1)
+                    .for_each(|(w, samples)| {
+                        let inputs: Vec<&[T]> =
+                            samples.iter().map(|&i| inputs[i].as_slice()).collect();
+                        let targets: Vec<&[T]> =
+                            samples.iter().map(|&i| targets[i].as_slice()).collect();
+                        pass.forward(&tt, &inputs, &mut w.tape, &mut w.scratch);
+                        w.loss = batch_loss(&w.tape, &targets, &mut w.dout, scale, &mut w.sample);
+                        w.grad.fill(T::zero());
+                        pass.backward(&tt, &mut w.tape, &w.dout, &mut w.grad, &mut w.scratch);
+                    });
+                // The workers' sums added in worker order (the first assigned), checked on the
+                // way: one pass over the gradient per worker.
+                let mut finite = true;
+                for (j, w) in workers[..chunk.len().div_ceil(CHUNK)].iter().enumerate() {
+                    for (a, &b) in grad.iter_mut().zip(&w.grad) {
+                        *a = if j == 0 { b.wide() } else { *a + b.wide() };
+                        finite &= a.is_finite();
+                    }
+                    pos.total += w.loss;
+                }
+                if !finite {
+                    return Err(Error::Diverged {
+                        epoch,
+                        what: "the gradient is not finite".into(),
+                    });
+                }
+                adam.step(fno.params_mut(), &grad);
+                for (w, &p) in model.params_mut().iter_mut().zip(fno.params()) {
+                    *w = T::of(p);
+                }
+                pos.batch += 1;
+            }
+            let test_error = match test {
+                Some(d)
+                    if epoch.is_multiple_of(settings.test_every.max(1))
+                        || epoch == settings.epochs =>
+                {
+                    let e = errors(fno, t, d);
+                    Some(e.iter().sum::<f64>() / e.len() as f64)
+                }
+                _ => None,
+            };
+            let report = Epoch {
+                epoch,
+                train: pos.total / train.len() as f64,
+                test: test_error,
+                lr,
+                seconds: started.elapsed().as_secs_f64(),
+            };
+            if !report.train.is_finite() {
                 return Err(Error::Diverged {
                     epoch,
-                    what: "the gradient is not finite".into(),
+                    what: format!("the training error is {}", report.train),
                 });
             }
-            adam.step(fno.params_mut(), &grad);
-            for (w, &p) in model.params_mut().iter_mut().zip(fno.params()) {
-                *w = T::of(p);
+            monitor.epoch(&report);
+            history.push(report);
+            pos = Position {
+                epoch: epoch + 1,
+                batch: 0,
+                total: 0.0,
+            };
+            shuffle(&mut order, epoch + 1);
+            if settings.checkpoint_every > 0 && epoch.is_multiple_of(settings.checkpoint_every) {
+                monitor.checkpoint(&state(pos, &order, &history, fno, &adam))?;
             }
         }
-        let test_error = match test {
-            Some(d) if epoch % settings.test_every.max(1) == 0 || epoch == settings.epochs => {
-                let e = errors(fno, t, d);
-                Some(e.iter().sum::<f64>() / e.len() as f64)
-            }
-            _ => None,
-        };
-        let report = Epoch {
-            epoch,
-            train: total / train.len() as f64,
-            test: test_error,
-            lr,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        if !report.train.is_finite() {
-            return Err(Error::Diverged {
-                epoch,
-                what: format!("the training error is {}", report.train),
-            });
-        }
-        on_epoch(&report);
-        history.push(report);
+        Ok(Ending::Finished(history))
     }
-    Ok(history)
 }
 
 fn check(fno: &Fno, t: &Transforms, d: &Dataset) -> Result<(), Error> {

@@ -1,8 +1,14 @@
 //! A small operator learns the heat equation's solution operator (a Fourier multiplier, which
 //! an FNO with enough modes represents exactly), generalises to held-out initial conditions,
-//! transfers across resolutions, and trains to the same bits on 1 and 2 threads.
+//! transfers across resolutions, trains to the same bits on 1 and 2 threads, and resumes from a
+//! checkpoint to the same bits.
 
-use piml_fno::{Config, Dataset, Fno, Modes, Precision, Settings, Transforms, errors, train};
+use std::cell::Cell;
+
+use piml_fno::{
+    Config, Dataset, Ending, Epoch, Fno, Modes, Monitor, Precision, Settings, TrainState,
+    Transforms, errors, train, train_from,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -68,6 +74,7 @@ fn settings() -> Settings {
         test_every: 60,
         seed: 3,
         precision: Precision::F64,
+        checkpoint_every: 0,
     }
 }
 
@@ -213,6 +220,7 @@ fn learns_the_two_dimensional_heat_operator() {
         test_every: 40,
         seed: 1,
         precision: Precision::F64,
+        checkpoint_every: 0,
     };
     let history = train(
         &mut fno,
@@ -231,4 +239,97 @@ fn learns_the_two_dimensional_heat_operator() {
         test < 5e-2 && test < first / 5.0,
         "held-out {test:.3e}, first epoch {first:.3e}"
     );
+}
+
+/// Stops before the batch `at` (epoch, batches done) of a run of three batches an epoch,
+/// keeping the state it hands over.
+struct Stopper {
+    at: (usize, usize),
+    /// Batches asked about so far: the monitor is asked before each.
+    asked: Cell<usize>,
+    saved: Option<TrainState>,
+}
+
+impl Stopper {
+    fn new(at: (usize, usize)) -> Stopper {
+        Stopper {
+            at,
+            asked: Cell::new(0),
+            saved: None,
+        }
+    }
+}
+
+impl Monitor for Stopper {
+    fn epoch(&mut self, _: &Epoch) {}
+
+    fn checkpoint(&mut self, state: &TrainState) -> Result<(), piml_fno::Error> {
+        self.saved = Some(state.clone());
+        Ok(())
+    }
+
+    fn stop(&self) -> bool {
+        let n = self.asked.replace(self.asked.get() + 1);
+        (n / 3 + 1, n % 3) == self.at
+    }
+}
+
+#[test]
+fn a_run_resumed_before_any_batch_ends_with_the_bits_of_an_uninterrupted_one() {
+    // 30 samples in batches of 10: three batches an epoch. Stops before the first batch of an
+    // epoch (its order drawn as the last one ended) and in the middle of one.
+    let data = heat(30, 32, 7);
+    let t = Transforms::new(1, 32, config().modes).unwrap();
+    let settings = Settings {
+        epochs: 4,
+        test_every: 2,
+        precision: Precision::F32,
+        ..settings()
+    };
+    let mut whole = Fno::new(config(), 5).unwrap();
+    let expected = train(&mut whole, &t, &data, Some(&data), &settings, &mut |_| {}).unwrap();
+    let bits = |h: &[Epoch]| -> Vec<(usize, u64, Option<u64>, u64)> {
+        h.iter()
+            .map(|e| {
+                let test = e.test.map(f64::to_bits);
+                (e.epoch, e.train.to_bits(), test, e.lr.to_bits())
+            })
+            .collect()
+    };
+    for at in [(3, 0), (2, 2)] {
+        let mut fno = Fno::new(config(), 5).unwrap();
+        let mut stopper = Stopper::new(at);
+        let ending = train_from(
+            &mut fno,
+            &t,
+            &data,
+            Some(&data),
+            &settings,
+            None,
+            &mut stopper,
+        )
+        .unwrap();
+        assert!(
+            matches!(ending, Ending::Stopped(p) if (p.epoch, p.batch) == at),
+            "{ending:?}"
+        );
+        // Through JSON, as a checkpoint file holds it, into an operator of other weights.
+        let state = TrainState::from_json(&stopper.saved.unwrap().to_json()).unwrap();
+        let mut resumed = Fno::new(config(), 99).unwrap();
+        let never = &mut Stopper::new((0, 0));
+        let ending = train_from(
+            &mut resumed,
+            &t,
+            &data,
+            Some(&data),
+            &settings,
+            Some(state),
+            never,
+        );
+        let Ok(Ending::Finished(history)) = ending else {
+            panic!("{at:?}: {ending:?}")
+        };
+        assert!(resumed.params() == whole.params(), "{at:?}: other weights");
+        assert_eq!(bits(&history), bits(&expected), "{at:?}");
+    }
 }

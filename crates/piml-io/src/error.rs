@@ -137,6 +137,11 @@ pub enum Error {
     #[error("{}: named as two outputs of the run; each needs its own name", file.display())]
     OutputTwice { file: PathBuf },
 
+    /// A checkpoint that is damaged or belongs to another run (`why` says what differs), or an
+    /// input a checkpoint cannot be keyed on (stdin).
+    #[error("{}: {why}", file.display())]
+    Checkpoint { file: PathBuf, why: String },
+
     /// Writing the output failed part-way (disk full, closed pipe); nothing
     /// was left behind. The `io::Error` keeps its kind, so a tool can spot
     /// `ErrorKind::BrokenPipe`.

@@ -6,10 +6,12 @@
 //! documents are JSON with a common envelope ([`Provenance`]). Every output
 //! is written atomically ([`atomic_write`]); every error names the file and,
 //! where it applies, the line, row and column, and knows whether the user can
-//! fix it ([`Error::is_input_error`]).
+//! fix it ([`Error::is_input_error`]). Long runs save their state in a [`Checkpoint`] keyed
+//! ([`RunKey`]) on the content of their inputs ([`content_digest`]) and their settings.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod atomic;
+mod checkpoint;
 mod csv;
 mod document;
 mod error;
@@ -18,6 +20,7 @@ mod parquet;
 mod table;
 
 pub use atomic::{Outputs, atomic_write, check_output_path, check_outputs_against_inputs};
+pub use checkpoint::{Checkpoint, RunKey, content_digest, digest, f64_bits, f64_from_bits};
 pub use document::{
     META_COMMAND, META_MODEL, META_SEED, META_TOOL, META_VERSION, Provenance, read_json, write_json,
 };

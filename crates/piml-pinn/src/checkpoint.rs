@@ -1,6 +1,7 @@
 //! Checkpoints: the whole training state as JSON, every number stored as the bits of its f64
 //! so that a resumed run continues from exactly the same state.
 
+use piml_io::{RunKey, f64_bits as bits, f64_from_bits};
 use serde_json::{Value, json};
 
 use crate::Error;
@@ -10,16 +11,8 @@ const FORMAT: &str = "piml-pinn-checkpoint/1";
 
 pub(crate) struct Checkpoint;
 
-fn bits(v: &[f64]) -> Value {
-    Value::from(v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>())
-}
-
 fn floats(v: &Value, what: &str) -> Result<Vec<f64>, Error> {
-    v.as_array()
-        .ok_or_else(|| bad(what))?
-        .iter()
-        .map(|x| x.as_u64().map(f64::from_bits).ok_or_else(|| bad(what)))
-        .collect()
+    f64_from_bits(v).ok_or_else(|| bad(what))
 }
 
 fn four(v: &Value, what: &str) -> Result<[f64; 4], Error> {
@@ -31,7 +24,7 @@ fn bad(what: &str) -> Error {
 }
 
 impl Checkpoint {
-    pub fn encode(state: &State, key: &str) -> Vec<u8> {
+    pub fn encode(state: &State, key: &RunKey) -> Vec<u8> {
         let history: Vec<Value> = state
             .history
             .iter()
@@ -48,7 +41,7 @@ impl Checkpoint {
             .collect();
         let doc = json!({
             "format": FORMAT,
-            "key": key,
+            "key": key.to_json(),
             "phase": state.phase.name(),
             "step": state.step,
             "params": bits(&state.params),
@@ -65,18 +58,16 @@ impl Checkpoint {
     }
 
     /// The state in `bytes`, if it belongs to the run `key` with `n` parameters.
-    pub fn decode(bytes: &[u8], key: &str, n: usize) -> Result<State, Error> {
+    pub fn decode(bytes: &[u8], key: &RunKey, n: usize) -> Result<State, Error> {
         let doc: Value = serde_json::from_slice(bytes)
             .map_err(|e| Error::Checkpoint(format!("not a checkpoint ({e})")))?;
         if doc["format"] != FORMAT {
             return Err(Error::Checkpoint(format!("not a {FORMAT} file")));
         }
-        if doc["key"] != key {
-            return Err(Error::Checkpoint(
-                "it belongs to another run (other model, data or settings); \
-                 remove it or choose another directory"
-                    .into(),
-            ));
+        if let Some(why) = key.mismatch(&doc["key"]) {
+            return Err(Error::Checkpoint(format!(
+                "{why}; remove it or choose another checkpoint directory"
+            )));
         }
         let uint = |f: &str| doc[f].as_u64().map(|v| v as usize).ok_or_else(|| bad(f));
         let phase =

@@ -166,7 +166,7 @@ pub struct Trainer {
     shares: Shares,
     state: State,
     /// Identifies the run a checkpoint belongs to.
-    key: String,
+    key: piml_io::RunKey,
 }
 
 /// Each block's share of the loss of the last evaluation, so that the terms of the history are
@@ -231,7 +231,12 @@ impl Shares {
 impl Trainer {
     /// A fresh run: the network `mlp` (its parameters are the starting weights) and the
     /// unknowns at the model's values.
-    pub fn new(problem: Problem, mlp: Mlp, settings: Settings, key: String) -> Result<Self, Error> {
+    pub fn new(
+        problem: Problem,
+        mlp: Mlp,
+        settings: Settings,
+        key: piml_io::RunKey,
+    ) -> Result<Self, Error> {
         let mut params = mlp.params().to_vec();
         let values = problem.model().parameter_values();
         params.extend(problem.unknowns().iter().map(|u| u.free(values[u.index])));

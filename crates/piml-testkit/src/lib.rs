@@ -248,3 +248,137 @@ fn bad_input_failure(
     };
     Some(format!("{case:?}: {problem}\n  stderr: {stderr}"))
 }
+
+impl Dir {
+    /// Removes everything in the directory, so that a command can run again with the same
+    /// command line (which the outputs record).
+    pub fn clear(&self) {
+        for entry in std::fs::read_dir(self.0.path()).expect("the directory") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path).expect("a removable directory");
+            } else {
+                std::fs::remove_file(&path).expect("a removable file");
+            }
+        }
+    }
+}
+
+/// An output's bytes without what may differ between two runs of one command, the wall-clock
+/// timings: a JSON document's `timing` and `wall_seconds`, a table's `seconds` column.
+pub fn without_timings(path: &str) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if path.ends_with(".json") {
+        let mut doc: serde_json::Value = serde_json::from_slice(&bytes).expect("a JSON document");
+        if let Some(fields) = doc.as_object_mut() {
+            fields.remove("timing");
+            fields.remove("wall_seconds");
+        }
+        return doc.to_string().into_bytes();
+    }
+    let Ok(table) = piml_io::read_table(Path::new(path)) else {
+        return bytes;
+    };
+    if table.column("seconds").is_none() {
+        return bytes;
+    }
+    let mut kept = piml_io::Table::new();
+    for (name, column) in table.columns().filter(|(name, _)| *name != "seconds") {
+        kept.push(name, column.clone());
+    }
+    kept.set_metadata(table.metadata().clone());
+    let mut out = Vec::new();
+    piml_io::write_table_to(&mut out, &kept, piml_io::Format::Parquet).expect("a table");
+    out
+}
+
+/// The fault tests of a tool that checkpoints, on `args` (a run writing the files `outputs` in
+/// `dir`, and its checkpoint to `dir`/ckpt/checkpoint.json every few steps): killed (SIGKILL)
+/// or stopped (SIGTERM: exit status 3, saying the checkpoint was written and how to resume)
+/// once the checkpoint exists, the same command resumes and ends with the outputs of an
+/// uninterrupted run, timings apart.
+pub fn check_interrupted_runs_resume(bin: &str, args: &[String], dir: &Dir, outputs: &[&str]) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let args = &args[..];
+    let checkpoint = dir.path("ckpt/checkpoint.json");
+    let outputs: Vec<String> = outputs.iter().map(|f| dir.path(f)).collect();
+    let read = || -> Vec<Vec<u8>> { outputs.iter().map(|f| without_timings(f)).collect() };
+    run_ok(bin, args);
+    let expected = read();
+    for signal in ["-KILL", "-TERM"] {
+        dir.clear();
+        let out = interrupt(bin, args, Path::new(&checkpoint), signal);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if signal == "-TERM" {
+            assert_eq!(out.status.code(), Some(3), "{signal}: {stderr}");
+            assert!(
+                stderr.contains(&format!("checkpoint written to {checkpoint}"))
+                    && stderr.contains("rerun the same command to resume"),
+                "{stderr}"
+            );
+        } else {
+            assert_eq!(out.status.code(), None, "{signal}: not killed: {stderr}");
+        }
+        for f in &outputs {
+            assert!(!Path::new(f).exists(), "{signal}: {f} written");
+        }
+        let resumed = run_ok(bin, args);
+        let stderr = String::from_utf8_lossy(&resumed.stderr);
+        assert!(stderr.contains("resuming from"), "{signal}: {stderr}");
+        for ((f, want), got) in outputs.iter().zip(&expected).zip(read()) {
+            assert!(
+                *want == got,
+                "{signal}: {f} differs from the uninterrupted run's"
+            );
+        }
+    }
+}
+
+/// Starts `bin args` and sends it `signal` (`-KILL`, `-TERM`) once `file` (its first
+/// checkpoint) exists; what it wrote and how it ended.
+pub fn interrupt(bin: &str, args: &[&str], file: &Path, signal: &str) -> Output {
+    let child = Command::new(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let started = std::time::Instant::now();
+    while !file.exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "no checkpoint appeared at {}",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs")
+            .success(),
+        "the run ended before {signal}"
+    );
+    child.wait_with_output().expect("the run ends")
+}
+
+/// Changes a CSV file in place: its last value plus 0.01 (an input edited after a checkpoint).
+pub fn change_last_value(csv: &str) {
+    let text = std::fs::read_to_string(csv).unwrap_or_else(|e| panic!("{csv}: {e}"));
+    let (head, last) = text.trim_end().rsplit_once(',').expect("a CSV file");
+    let value: f64 = last.parse().expect("a number last");
+    std::fs::write(csv, format!("{head},{}\n", value + 0.01)).expect("a writable file");
+}
+
+/// Asserts that a run exited 2 refusing its checkpoint because the content of `input` changed.
+pub fn check_checkpoint_refused(out: &Output, input: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("checkpoint")
+            && stderr.contains(&format!("the content of {input} changed")),
+        "{stderr}"
+    );
+}

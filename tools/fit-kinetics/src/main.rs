@@ -2,6 +2,7 @@
 //! multistart, uncertainty from the Fisher information and model selection.
 
 mod job;
+mod resume;
 mod starts;
 
 use std::path::{Path, PathBuf};
@@ -93,6 +94,8 @@ struct Args {
     /// as written when it lists no such condition) [default: every row, each under its own]
     #[arg(long, value_name = "NAME")]
     condition: Option<String>,
+    #[command(flatten)]
+    checkpoint: piml_cli::CheckpointArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -196,18 +199,48 @@ fn fit(args: Args) -> Result<()> {
         .iter()
         .map(|p| start_points(p, args.starts, args.common.seed))
         .collect::<Result<Vec<_>, _>>()?;
-    let progress = Progress::new(
-        (range.len() * problems.len()) as u64,
-        "fit-kinetics",
-        args.common.quiet || range.len() * problems.len() < 2,
-    );
+    let saved = args
+        .checkpoint
+        .dir
+        .as_deref()
+        .map(|dir| {
+            resume::Saved::open(
+                dir,
+                &job,
+                &args.models,
+                &args.common.set,
+                shard,
+                args.checkpoint.every(1),
+            )
+        })
+        .transpose()?;
+    let mut results: Vec<Vec<StartResult>> = match &saved {
+        Some(s) => s.load()?,
+        None => vec![Vec::new(); problems.len()],
+    };
+    let total = range.len() * problems.len();
+    let progress = Progress::new(total as u64, "fit-kinetics", args.common.quiet || total < 2);
+    progress.set_position(results.iter().map(Vec::len).sum::<usize>() as u64);
     let settings = job.settings.optimiser();
-    let results: Vec<Vec<StartResult>> = problems
-        .iter()
-        .zip(&starts)
-        .map(|(p, s)| run_starts(p, s, range.clone(), &settings, &|| progress.inc()))
-        .collect();
+    for (m, (p, s)) in problems.iter().zip(&starts).enumerate() {
+        let missing: Vec<usize> = range
+            .clone()
+            .filter(|i| results[m].iter().all(|r| r.index != *i))
+            .collect();
+        let on_done = |r: &StartResult| {
+            progress.inc();
+            if let Some(saved) = &saved {
+                saved.finished(m, r);
+            }
+        };
+        let stop = || saved.as_ref().is_some_and(resume::Saved::stopping);
+        results[m].extend(run_starts(p, s, missing, &settings, &on_done, &stop));
+        results[m].sort_by_key(|r| r.index);
+    }
     progress.finish();
+    if let Some(saved) = &saved {
+        saved.close(total)?;
+    }
     let provenance = Provenance::from_env("fit-kinetics", Some(args.common.seed));
     let mut written = Outputs::default();
     if sharded {

@@ -9,7 +9,8 @@ use piml_model::{Model, NoiseKind};
 use piml_ode::{Method, OdeSolver};
 use piml_sim::{NoiseChoice, NoiseSpec, Plan};
 use piml_testkit::{
-    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run, run_ok,
+    Dir, bad_cases, change_last_value, check_bad_inputs, check_checkpoint_refused,
+    check_input_kept, check_interrupted_runs_resume, check_second_output_unwritable, run, run_ok,
 };
 use serde_json::Value;
 
@@ -588,4 +589,80 @@ fn a_failed_second_output_leaves_the_first_as_it_was() {
         &first,
         "--predict",
     );
+}
+
+/// Six starts of Fisher–KPP on a 20-cell grid, checkpointed after every start: about half a
+/// second a start, so that a run is still going when its first checkpoint appears.
+fn checkpointed(dir: &Dir, data: &str) -> Vec<String> {
+    vec![
+        testdata("fisher-kpp-1d.json").to_str().unwrap().into(),
+        "--data".into(),
+        data.into(),
+        "--grid".into(),
+        "20".into(),
+        "--starts".into(),
+        "6".into(),
+        "--seed".into(),
+        "2".into(),
+        "-o".into(),
+        dir.path("fit.json"),
+        "--predict".into(),
+        dir.path("pred.parquet"),
+        "--starts-table".into(),
+        dir.path("starts.parquet"),
+        "--checkpoint".into(),
+        dir.path("ckpt"),
+        "--threads".into(),
+        "2".into(),
+        "-q".into(),
+    ]
+}
+
+#[test]
+fn killed_and_resumed_multistarts_end_with_the_bytes_of_an_uninterrupted_run() {
+    let dir = Dir::new();
+    let data = testdata("kinetics/fisher-kpp-1d-noisy.csv");
+    let args = checkpointed(&dir, arg(&data));
+    check_interrupted_runs_resume(
+        BIN,
+        &args,
+        &dir,
+        &["fit.json", "pred.parquet", "starts.parquet"],
+    );
+}
+
+#[test]
+fn a_checkpoint_is_refused_once_the_data_changed_and_shards_keep_their_own() {
+    let dir = Dir::new();
+    let data = dir.path("data.csv");
+    std::fs::copy(testdata("kinetics/fisher-kpp-1d-noisy.csv"), &data).unwrap();
+    let mut args = checkpointed(&dir, &data);
+    let at = |args: &[String], flag: &str| args.iter().position(|a| a == flag).unwrap() + 1;
+    let i = at(&args, "--starts");
+    args[i] = "2".into();
+    let run_args = |args: &[String]| run(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run_args(&args).status.success());
+    // A shard of the same run has a checkpoint of its own beside the whole run's.
+    let mut shard = args.clone();
+    let p = at(&shard, "--predict") - 1;
+    shard.drain(p..p + 4);
+    let o = at(&shard, "-o");
+    shard[o] = dir.path("shard-1.parquet");
+    shard.extend(["--shard".into(), "1/2".into()]);
+    let out = run_args(&shard);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(Path::new(&dir.path("ckpt/checkpoint-shard-1-of-2.json")).exists());
+    // Another setting is named with its values.
+    let mut other = args.clone();
+    other[i] = "3".into();
+    let out = run_args(&other);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--starts was 2 then, 3 now"));
+    // One value of the data changed in place.
+    change_last_value(&data);
+    check_checkpoint_refused(&run_args(&args), "--data");
 }

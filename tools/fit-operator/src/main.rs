@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use piml_cli::{CommonArgs, Progress};
-use piml_fno::{Config, Dataset, Fno, Modes, Precision, Settings, Transforms};
-use piml_io::{Outputs, Provenance, Table, read_table, write_table};
+use piml_cli::{CommonArgs, Progress, Sigterm, Stopped};
+use piml_fno::{
+    Config, Dataset, Ending, Fno, Modes, Monitor, Precision, Settings, TrainState, Transforms,
+};
+use piml_io::{Checkpoint, Outputs, Provenance, RunKey, Table, read_table, write_table};
 use serde_json::{Value, json};
 
 use fields::Fields;
@@ -39,7 +41,7 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train an operator on an ensemble table (sample, t, x, [y], fields)
-    Train(Train),
+    Train(Box<Train>),
     /// Apply an operator to initial fields
     Predict(Predict),
     /// Relative L2 error of an operator on an ensemble table, per sample and in summary
@@ -110,6 +112,8 @@ struct Train {
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     #[command(flatten)]
+    checkpoint: piml_cli::CheckpointArgs,
+    #[command(flatten)]
     common: CommonArgs,
 }
 
@@ -157,7 +161,7 @@ fn main() -> ExitCode {
     piml_cli::main_parsed(
         piml_cli::errors![piml_fno::Error],
         |args: Args| match args.command {
-            Command::Train(a) => train(a),
+            Command::Train(a) => train(*a),
             Command::Predict(a) => predict(a),
             Command::Eval(a) => eval(a),
         },
@@ -320,20 +324,58 @@ fn train(a: Train) -> Result<()> {
             PrecisionArg::F32 => Precision::F32,
             PrecisionArg::F64 => Precision::F64,
         },
+        checkpoint_every: a.checkpoint.every(10),
+    };
+    let checkpoint = a
+        .checkpoint
+        .dir
+        .as_deref()
+        .map(|dir| -> Result<(Checkpoint, Sigterm)> {
+            let key = run_key(&a)?;
+            Ok((
+                Checkpoint::new(dir, "checkpoint.json", CHECKPOINT_FORMAT, key)?,
+                Sigterm::watch()?,
+            ))
+        })
+        .transpose()?;
+    let resume = match &checkpoint {
+        Some((c, _)) => piml_cli::resume(c)?
+            .map(|state| {
+                TrainState::from_json(&state)
+                    .with_context(|| format!("{}: the checkpoint is damaged", c.file().display()))
+            })
+            .transpose()?,
+        None => None,
     };
     let progress = Progress::new(a.epochs as u64, "fit-operator train", a.common.quiet);
+    if let Some(s) = &resume {
+        progress.set_position(s.history.len() as u64);
+    }
     let started = Instant::now();
-    let history = piml_fno::train(
+    let mut watch = Watch {
+        progress: &progress,
+        checkpoint: checkpoint.as_ref(),
+    };
+    let ending = piml_fno::train_from(
         &mut fno,
         &t,
         &train_set,
         (!test_set.is_empty()).then_some(&test_set),
         &settings,
-        &mut |e| {
-            let test = e.test.map_or(String::new(), |v| format!(" test {v:.3e}"));
-            progress.update(e.epoch as u64, format!("train {:.3e}{test}", e.train));
-        },
+        resume,
+        &mut watch,
     )?;
+    let history = match ending {
+        Ending::Finished(history) => history,
+        Ending::Stopped(p) => {
+            let (c, _) = checkpoint.expect("only a run with a checkpoint watches SIGTERM");
+            return Err(Stopped {
+                at: format!("in epoch {} after {} batches", p.epoch, p.batch),
+                checkpoint: c.file().to_path_buf(),
+            }
+            .into());
+        }
+    };
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     let notes = json!({
@@ -386,6 +428,62 @@ fn train(a: Train) -> Result<()> {
         )?;
     }
     Ok(written.commit()?)
+}
+
+const CHECKPOINT_FORMAT: &str = "fit-operator-checkpoint/1";
+
+/// What a checkpoint must agree with to be resumed: the content of the ensemble and every
+/// setting that shapes the training, not the outputs, the thread count or the checkpoint's
+/// own settings.
+fn run_key(a: &Train) -> Result<RunKey> {
+    Ok(RunKey::new()
+        .input("the ensemble", &a.data)?
+        .setting("--from-time", json!(a.from_time))
+        .setting("--to-time", json!(a.to_time))
+        .setting("--rollout", json!(a.rollout))
+        .setting("--fields", json!(a.fields))
+        .setting("--modes", json!(a.modes))
+        .setting("--width", json!(a.width))
+        .setting("--layers", json!(a.layers))
+        .setting("--projection", json!(a.projection))
+        .setting("--gelu-twice", json!(a.gelu_twice))
+        .setting("--epochs", json!(a.epochs))
+        .setting("--batch", json!(a.batch))
+        .setting("--lr", json!(a.lr))
+        .setting("--lr-decay", json!(a.lr_decay))
+        .setting("--test-fraction", json!(a.test_fraction))
+        .setting("--test-every", json!(a.test_every))
+        .setting(
+            "--precision",
+            json!(format!("{:?}", a.precision).to_lowercase()),
+        )
+        .setting("--seed", json!(a.common.seed)))
+}
+
+/// Progress of the epochs; with a checkpoint, the state saved and SIGTERM watched.
+struct Watch<'a> {
+    progress: &'a Progress,
+    checkpoint: Option<&'a (Checkpoint, Sigterm)>,
+}
+
+impl Monitor for Watch<'_> {
+    fn epoch(&mut self, e: &piml_fno::Epoch) {
+        let test = e.test.map_or(String::new(), |v| format!(" test {v:.3e}"));
+        self.progress
+            .update(e.epoch as u64, format!("train {:.3e}{test}", e.train));
+    }
+
+    fn checkpoint(&mut self, state: &TrainState) -> Result<(), piml_fno::Error> {
+        let Some((c, _)) = self.checkpoint else {
+            return Ok(());
+        };
+        c.save(&state.to_json())
+            .map_err(|e| piml_fno::Error::Checkpoint(e.to_string()))
+    }
+
+    fn stop(&self) -> bool {
+        self.checkpoint.is_some_and(|(_, s)| s.received())
+    }
 }
 
 /// Table metadata of an output made from `table`: its model (if it names one) and this run.

@@ -4,7 +4,10 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use piml_testkit::{Dir, check_input_kept, check_second_output_unwritable, run, run_ok, values};
+use piml_testkit::{
+    Dir, check_checkpoint_refused, check_input_kept, check_interrupted_runs_resume,
+    check_second_output_unwritable, run, run_ok, values,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-operator");
 
@@ -45,6 +48,18 @@ fn heat_csv(path: &str, first: usize, count: usize, n: usize) {
     std::fs::write(path, csv).unwrap();
 }
 
+/// A small operator: 8 modes, 12 channels, two Fourier layers, a projection of 24.
+const SMALL: [&str; 8] = [
+    "--modes",
+    "8",
+    "--width",
+    "12",
+    "--layers",
+    "2",
+    "--projection",
+    "24",
+];
+
 fn eval_mean(op: &str, data: &str) -> f64 {
     let out = run_ok(BIN, &["eval", op, data]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -60,37 +75,26 @@ fn trains_evaluates_and_predicts_across_resolutions() {
         dir.path("r.json"),
     );
     heat_csv(&train, 0, 150, 32);
+    let rest = [
+        "--epochs",
+        "60",
+        "--batch",
+        "10",
+        "--lr",
+        "5e-3",
+        "--lr-decay",
+        "0.5:20",
+        "--test-fraction",
+        "0.2",
+        "--report",
+        &report,
+        "--seed",
+        "2",
+        "-q",
+    ];
     run_ok(
         BIN,
-        &[
-            "train",
-            &train,
-            "-o",
-            &op,
-            "--modes",
-            "8",
-            "--width",
-            "12",
-            "--layers",
-            "2",
-            "--projection",
-            "24",
-            "--epochs",
-            "60",
-            "--batch",
-            "10",
-            "--lr",
-            "5e-3",
-            "--lr-decay",
-            "0.5:20",
-            "--test-fraction",
-            "0.2",
-            "--report",
-            &report,
-            "--seed",
-            "2",
-            "-q",
-        ],
+        &[&["train", &train, "-o", &op], &SMALL[..], &rest].concat(),
     );
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -274,4 +278,79 @@ fn a_failed_second_output_leaves_the_first_as_it_was() {
         &first,
         "--history",
     );
+}
+
+/// What a checkpointed run writes.
+const OUTPUTS: [&str; 3] = ["op.safetensors", "history.parquet", "report.json"];
+
+/// A training run on `data` writing every output into `dir`, checkpointed every epoch.
+fn checkpointed(dir: &Dir, data: &str) -> Vec<String> {
+    let outputs = OUTPUTS.map(|f| dir.path(f));
+    let files = [
+        "train",
+        data,
+        "-o",
+        &outputs[0],
+        "--history",
+        &outputs[1],
+        "--report",
+        &outputs[2],
+    ];
+    let settings = [
+        "--epochs",
+        "40",
+        "--batch",
+        "10",
+        "--lr-decay",
+        "0.5:10",
+        "--test-every",
+        "3",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+        "-q",
+        "--checkpoint-every",
+        "1",
+        "--checkpoint",
+    ];
+    let mut args: Vec<String> = [&files[..], &SMALL, &settings]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    args.push(dir.path("ckpt"));
+    args
+}
+
+#[test]
+fn killed_and_resumed_training_ends_with_the_bytes_of_an_uninterrupted_run() {
+    let dir = Dir::new();
+    // The ensemble outside `dir`, which the test empties between runs.
+    let input = Dir::new();
+    let data = input.path("train.csv");
+    heat_csv(&data, 0, 60, 32);
+    let args = checkpointed(&dir, &data);
+    check_interrupted_runs_resume(BIN, &args, &dir, &OUTPUTS);
+}
+
+#[test]
+fn a_checkpoint_is_refused_once_the_ensemble_changed() {
+    let dir = Dir::new();
+    let data = dir.path("train.csv");
+    heat_csv(&data, 0, 20, 16);
+    let mut args = checkpointed(&dir, &data);
+    let epochs = args.iter().position(|a| a == "--epochs").unwrap() + 1;
+    args[epochs] = "2".into();
+    let modes = args.iter().position(|a| a == "--modes").unwrap() + 1;
+    args[modes] = "4".into();
+    let run_args = |args: &[String]| run(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run_args(&args).status.success());
+    let mut other = args.clone();
+    other[epochs] = "3".into();
+    let out = run_args(&other);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--epochs was 2 then, 3 now"));
+    heat_csv(&data, 1, 20, 16);
+    check_checkpoint_refused(&run_args(&args), "the ensemble");
 }

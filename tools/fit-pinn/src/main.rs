@@ -7,18 +7,18 @@ mod outputs;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use piml_cli::{CommonArgs, Progress, warn};
+use piml_cli::{CommonArgs, Progress, Sigterm, Stopped, warn};
+use piml_io::RunKey;
 use piml_nn::{Activation, Architecture, Mlp, Precision, Schedule};
 use piml_pinn::{
     Ending, Error, HistoryRow, InitialFrom, Monitor, Phase, Problem, Resample, Settings, Trainer,
     Weights,
 };
+use serde_json::json;
 
 const EXAMPLE: &str = "\
 Examples:
@@ -132,18 +132,8 @@ struct Args {
     /// per distinct measured position, at least 100]
     #[arg(long, value_name = "NX[,NY]", value_delimiter = ',')]
     check_grid: Option<Vec<usize>>,
-    /// Checkpoint directory: a run resumes from the checkpoint there
-    #[arg(long, value_name = "DIR")]
-    checkpoint: Option<PathBuf>,
-    /// Checkpoint every this many Adam steps
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 1000,
-        requires = "checkpoint",
-        value_parser = piml_cli::count::<usize>
-    )]
-    checkpoint_every: usize,
+    #[command(flatten)]
+    checkpoint: piml_cli::CheckpointArgs,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -247,24 +237,28 @@ fn run(args: Args) -> Result<()> {
         arch = arch.initial_condition(0);
     }
     let mlp = Mlp::new(arch, args.common.seed)?;
-    let key = run_key(&args, &model);
+    // Inputs are read again for their digests only when a checkpoint needs them (stdin cannot be).
+    let key = match args.checkpoint.dir {
+        Some(_) => run_key(&args, &model)?,
+        None => RunKey::new(),
+    };
     let mut trainer = Trainer::new(problem, mlp.clone(), settings.clone(), key)?;
-    let checkpoint_file = args.checkpoint.as_ref().map(|d| d.join("checkpoint.json"));
-    if let Some(file) = &checkpoint_file {
-        std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))
-            .with_context(|| format!("creating the checkpoint directory {}", file.display()))?;
-        if file.exists() {
-            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
-            trainer = trainer
-                .resume(&bytes)
-                .with_context(|| file.display().to_string())?;
-            piml_cli::warn(format!("resuming from {}", file.display()));
+    let checkpoint = match &args.checkpoint.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the checkpoint directory {}", dir.display()))?;
+            let file = dir.join("checkpoint.json");
+            if file.exists() {
+                let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
+                trainer = trainer
+                    .resume(&bytes)
+                    .with_context(|| file.display().to_string())?;
+                piml_cli::warn(format!("resuming from {}", file.display()));
+            }
+            Some((file, Sigterm::watch()?))
         }
-    }
-
-    let stop = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop))
-        .context("installing the SIGTERM handler")?;
+        None => None,
+    };
     let mut monitor = Watch {
         progress: None,
         quiet: args.common.quiet,
@@ -274,8 +268,7 @@ fn run(args: Args) -> Result<()> {
             .iter()
             .map(|u| u.name.clone())
             .collect(),
-        file: checkpoint_file.clone(),
-        stop,
+        checkpoint,
         phase_started: Instant::now(),
         timings: Vec::new(),
     };
@@ -285,14 +278,14 @@ fn run(args: Args) -> Result<()> {
     let outcome = rayon::scope(|_| trainer.run(&mut monitor))?;
     monitor.finish_phase();
     if let Ending::Interrupted { phase, step } = outcome.ending {
-        let at = checkpoint_file.as_ref().map_or_else(
-            || "no checkpoint (no --checkpoint)".to_string(),
-            |f| format!("checkpoint in {}", f.display()),
-        );
-        bail!(
-            "interrupted by SIGTERM in {} at step {step}; {at}: rerun the same command to resume",
-            phase.name()
-        );
+        let (file, _) = monitor
+            .checkpoint
+            .expect("only a run with a checkpoint watches SIGTERM");
+        return Err(Stopped {
+            at: format!("in {} at step {step}", phase.name()),
+            checkpoint: file,
+        }
+        .into());
     }
     let seconds = started.elapsed().as_secs_f64();
     let check = match (&table, &args.data) {
@@ -326,13 +319,13 @@ fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// A progress bar per phase, checkpoints written atomically, SIGTERM watched.
+/// A progress bar per phase; with a checkpoint, checkpoints written atomically and SIGTERM
+/// watched.
 struct Watch {
     progress: Option<(Phase, Progress)>,
     quiet: bool,
     names: Vec<String>,
-    file: Option<PathBuf>,
-    stop: Arc<AtomicBool>,
+    checkpoint: Option<(PathBuf, Sigterm)>,
     phase_started: Instant,
     /// Wall seconds and steps of each finished phase.
     timings: Vec<(Phase, f64, usize)>,
@@ -381,7 +374,7 @@ impl Monitor for Watch {
     }
 
     fn checkpoint(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let Some(file) = &self.file else {
+        let Some((file, _)) = &self.checkpoint else {
             return Ok(());
         };
         piml_io::atomic_write(file, |w| w.write_all(bytes))
@@ -389,7 +382,9 @@ impl Monitor for Watch {
     }
 
     fn stop(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.checkpoint
+            .as_ref()
+            .is_some_and(|(_, sigterm)| sigterm.received())
     }
 }
 
@@ -409,41 +404,42 @@ impl From<PrecisionArg> for Precision {
     }
 }
 
-/// What a checkpoint must agree with to be resumed: everything that shapes the run except
-/// the output files and the checkpoint settings.
-fn run_key(args: &Args, model: &piml_model::Model) -> String {
-    let a = args;
-    format!(
-        "{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
-        model.source_json(),
-        a.data,
-        a.collocation,
-        a.interior,
-        a.boundary,
-        a.initial,
-        a.sampler,
-        a.initial_from.name(),
-        a.layers,
-        a.activation,
-        a.fourier,
-        a.adam,
-        a.lr,
-        a.lr_decay,
-        a.lbfgs,
-        a.lbfgs_memory,
-        a.weights,
-        a.causal,
-        a.resample,
-        a.plateau,
-        a.history_every,
-        a.condition,
-        a.common.set,
-    ) + &format!("|seed {}", a.common.seed)
-        // Keys of f64 runs as before the flag existed, so that their checkpoints still resume.
-        + match a.precision {
-            PrecisionArg::F64 => "",
-            PrecisionArg::F32 => "|adam in f32",
+/// What a checkpoint must agree with to be resumed: the content of the model and of every
+/// input file, and everything that shapes the run except the outputs, the thread count and
+/// the checkpoint settings.
+fn run_key(a: &Args, model: &piml_model::Model) -> Result<RunKey> {
+    let mut key = RunKey::new().content("the model", model.source_json().as_bytes());
+    for (flag, file) in [("--data", &a.data), ("--collocation", &a.collocation)] {
+        if let Some(file) = file {
+            key = key.input(flag, file)?;
         }
+    }
+    Ok(key
+        .setting("--interior", json!(a.interior))
+        .setting("--boundary", json!(a.boundary))
+        .setting("--initial", json!(a.initial))
+        .setting("--sampler", json!(a.sampler))
+        .setting("--initial-from", json!(a.initial_from.name()))
+        .setting("--layers", json!(a.layers))
+        .setting("--activation", json!(a.activation))
+        .setting("--fourier", json!(a.fourier))
+        .setting("--adam", json!(a.adam))
+        .setting("--lr", json!(a.lr))
+        .setting(
+            "--precision",
+            json!(format!("{:?}", a.precision).to_lowercase()),
+        )
+        .setting("--lr-decay", json!(a.lr_decay))
+        .setting("--lbfgs", json!(a.lbfgs))
+        .setting("--lbfgs-memory", json!(a.lbfgs_memory))
+        .setting("--weights", json!(a.weights))
+        .setting("--causal", json!(a.causal))
+        .setting("--resample", json!(a.resample))
+        .setting("--plateau", json!(a.plateau))
+        .setting("--history-every", json!(a.history_every))
+        .setting("--condition", json!(a.condition))
+        .setting("--set", json!(a.common.set))
+        .setting("--seed", json!(a.common.seed)))
 }
 
 /// The network's shape as the flags give it.
@@ -557,11 +553,7 @@ fn settings(args: &Args) -> Result<Settings> {
         resample,
         history_every: args.history_every,
         plateau,
-        checkpoint_every: if args.checkpoint.is_some() {
-            args.checkpoint_every
-        } else {
-            0
-        },
+        checkpoint_every: args.checkpoint.every(1000),
         seed: args.common.seed,
     })
 }

@@ -2,12 +2,11 @@
 //! against the parameters that generated their data, checkpoint/resume identity, bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use piml_testkit::{
-    Dir, bad_cases, check_bad_inputs, check_input_kept, check_second_output_unwritable, run,
-    run_ok, values,
+    Dir, bad_cases, change_last_value, check_bad_inputs, check_checkpoint_refused,
+    check_input_kept, check_interrupted_runs_resume, check_second_output_unwritable, run, run_ok,
+    values,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_fit-pinn");
@@ -348,50 +347,6 @@ fn checkpointed(dir: &Dir, ckpt: &str, precision: &str) -> Vec<String> {
     ]
 }
 
-/// Every output file's bytes; the fit document without its timings.
-fn outputs(dir: &Dir) -> Vec<(String, Vec<u8>)> {
-    let mut fit = read_json(&dir.path("fit.json"));
-    fit.as_object_mut().unwrap().remove("timing");
-    let mut out = vec![("fit.json".to_string(), fit.to_string().into_bytes())];
-    for f in [
-        "net.safetensors",
-        "history.parquet",
-        "pred.parquet",
-        "res.parquet",
-    ] {
-        out.push((f.to_string(), std::fs::read(dir.path(f)).unwrap()));
-    }
-    out
-}
-
-/// Starts a run and kills it with `signal` once its first checkpoint exists.
-fn interrupt(args: &[String], ckpt: &Path, signal: &str) -> std::process::ExitStatus {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !ckpt.join("checkpoint.json").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no checkpoint appeared"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(30));
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    child.wait().unwrap()
-}
-
 #[test]
 fn killed_and_resumed_runs_end_with_the_bytes_of_an_uninterrupted_run() {
     killed_and_resumed("f64");
@@ -407,38 +362,18 @@ fn killed_and_resumed(precision: &str) {
     let dir = Dir::new();
     let ckpt = dir.path("ckpt");
     let args = checkpointed(&dir, &ckpt, precision);
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let clean = || {
-        for f in std::fs::read_dir(dir.path("")).unwrap() {
-            let f = f.unwrap().path();
-            if f.is_dir() {
-                std::fs::remove_dir_all(f).unwrap();
-            } else {
-                std::fs::remove_file(f).unwrap();
-            }
-        }
-    };
-    run_ok(BIN, &argv);
-    let expected = outputs(&dir);
-    for signal in ["-KILL", "-TERM"] {
-        clean();
-        let status = interrupt(&args, Path::new(&ckpt), signal);
-        assert!(!status.success(), "{signal}: the run was not interrupted");
-        assert!(!Path::new(&dir.path("fit.json")).exists());
-        let resumed = run(BIN, &argv);
-        assert!(
-            resumed.status.success(),
-            "{}",
-            String::from_utf8_lossy(&resumed.stderr)
-        );
-        assert!(String::from_utf8_lossy(&resumed.stderr).contains("resuming from"));
-        for ((name, want), (_, got)) in expected.iter().zip(outputs(&dir)) {
-            assert!(
-                *want == got,
-                "{signal}: {name} differs from the uninterrupted run"
-            );
-        }
-    }
+    let outputs = [
+        "fit.json",
+        "net.safetensors",
+        "history.parquet",
+        "pred.parquet",
+        "res.parquet",
+    ];
+    check_interrupted_runs_resume(BIN, &args, &dir, &outputs);
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }
 
 #[test]
@@ -448,16 +383,34 @@ fn a_checkpoint_of_another_run_is_refused() {
     let mut args = checkpointed(&dir, &ckpt, "f64");
     let i = args.iter().position(|a| a == "3000").unwrap();
     args[i] = "100".into();
-    run_ok(BIN, &args.iter().map(String::as_str).collect::<Vec<_>>());
-    // Other Adam steps, or the same run with its Adam phase in f32.
+    // The data in a file of the test's own, to be changed in place.
+    let data = dir.path("data.csv");
+    let d = args
+        .iter()
+        .position(|a| a.ends_with("mm-data.csv"))
+        .unwrap();
+    std::fs::copy(&args[d], &data).unwrap();
+    args[d] = data.clone();
+    run_ok(BIN, &strs(&args));
+    // Other Adam steps, or the same run with its Adam phase in f32: the message names them.
     let p = args.iter().position(|a| a == "f64").unwrap();
-    for (at, value) in [(i, "200"), (p, "f32")] {
+    for (at, value, why) in [
+        (i, "200", "--adam was 100 then, 200 now"),
+        (p, "f32", "--precision was \"f64\" then, \"f32\" now"),
+    ] {
         let mut other = args.clone();
         other[at] = value.into();
-        let out = run(BIN, &other.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(out.status.code(), Some(2), "{value}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to another run"));
+        let out = run(BIN, &strs(&other));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        assert!(
+            stderr.contains("belongs to another run") && stderr.contains(why),
+            "{stderr}"
+        );
     }
+    // The data changed at the same path: one value of the last row.
+    change_last_value(&data);
+    check_checkpoint_refused(&run(BIN, &strs(&args)), "--data");
 }
 
 #[test]
