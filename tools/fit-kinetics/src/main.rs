@@ -1,6 +1,7 @@
 //! `fit-kinetics`: fit kinetic, reaction–diffusion and algebraic models to measurements, with
 //! multistart, uncertainty from the Fisher information and model selection.
 
+mod evaluate;
 mod job;
 mod resume;
 mod starts;
@@ -52,8 +53,8 @@ struct Args {
     #[arg(required = true)]
     models: Vec<PathBuf>,
     /// Measurements: Parquet or CSV with t (or the inputs), optional condition and replicate,
-    /// one column per observable, optional sigma_<observable>
-    #[arg(long, value_name = "FILE", required = true)]
+    /// one column per observable, optional sigma_<observable> (a PEtab problem names its own)
+    #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// Result document (JSON); with --shard, the start table (Parquet) instead
     #[arg(short, long, value_name = "FILE", required = true)]
@@ -94,6 +95,10 @@ struct Args {
     /// as written when it lists no such condition) [default: every row, each under its own]
     #[arg(long, value_name = "NAME")]
     condition: Option<String>,
+    /// Evaluate without optimising: log-likelihood and gradient at the model's values (or a
+    /// PEtab problem's nominal ones, with its chi2), after --set
+    #[arg(long)]
+    evaluate: bool,
     #[command(flatten)]
     checkpoint: piml_cli::CheckpointArgs,
     #[command(flatten)]
@@ -124,7 +129,12 @@ struct MergeArgs {
 
 fn main() -> ExitCode {
     piml_cli::main_parsed(
-        piml_cli::errors![piml_fit::Error, piml_ode::Error, piml_model::Error],
+        piml_cli::errors![
+            piml_fit::Error,
+            piml_ode::Error,
+            piml_model::Error,
+            piml_petab::Error
+        ],
         |args: Args| match args.merge {
             Some(MergeCommand::Merge(m)) => merge(m),
             None => fit(args),
@@ -160,6 +170,14 @@ fn fit(args: Args) -> Result<()> {
         .map(PathBuf::as_path)
         .collect();
     piml_cli::check_outputs(&outputs, &inputs)?;
+    if let [problem] = args.models.as_slice()
+        && evaluate::is_petab(problem)
+    {
+        return petab(&args, problem, &output);
+    }
+    let Some(data) = args.data.clone() else {
+        bail!("--data: a piml model file is fitted to a table (a PEtab problem names its own)");
+    };
     let job = Job {
         files: args
             .models
@@ -167,7 +185,7 @@ fn fit(args: Args) -> Result<()> {
             .map(|p| p.display().to_string())
             .collect(),
         models: read_models(&args.models, &args.common)?,
-        data: args.data.clone().expect("required by clap"),
+        data,
         settings: FitSettings {
             method: args.method,
             ode: args.ode,
@@ -186,6 +204,9 @@ fn fit(args: Args) -> Result<()> {
     }
     let started = Instant::now();
     let problems = job.problems()?;
+    if args.evaluate {
+        return evaluate::models(&job.files, &problems, &output);
+    }
     for problem in &problems {
         // Each start keeps its point, its estimate and the table's row.
         let per_start = (3 * problem.n_estimated() + 16) as f64 * 8.0;
@@ -263,6 +284,26 @@ fn fit(args: Args) -> Result<()> {
         written,
         started,
     )
+}
+
+/// A PEtab problem: evaluated at its nominal values (fits of PEtab problems are issue 21's
+/// next step).
+fn petab(args: &Args, problem: &Path, output: &Path) -> Result<()> {
+    if args.data.is_some() {
+        bail!("--data: a PEtab problem names its own measurements");
+    }
+    if !args.evaluate {
+        bail!(
+            "{}: PEtab problems are evaluated (--evaluate); fitting them is not available yet",
+            problem.display()
+        );
+    }
+    let settings = piml_petab::Settings {
+        rtol: args.rtol,
+        atol: args.atol,
+        ..piml_petab::Settings::default()
+    };
+    evaluate::petab(problem, &args.common.set, output, settings)
 }
 
 fn merge(args: MergeArgs) -> Result<()> {

@@ -666,3 +666,74 @@ fn a_checkpoint_is_refused_once_the_data_changed_and_shards_keep_their_own() {
     change_last_value(&data);
     check_checkpoint_refused(&run_args(&args), "--data");
 }
+
+/// A PEtab problem evaluated through the tool gives the library's figures: AMICI's llh at
+/// Boehm's published parameters within 1e-3, χ², and a gradient entry per table parameter.
+#[test]
+fn a_petab_problem_is_evaluated_at_its_nominal_values() {
+    let dir = Dir::new();
+    let out = dir.path("boehm.json");
+    let yaml = testdata("petab/benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml");
+    run_ok(BIN, &[arg(&yaml), "--evaluate", "-o", &out]);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let llh = doc["log_likelihood"].as_f64().unwrap();
+    assert!((llh - -138.221_996_935_177_03).abs() < 1e-3, "{llh}");
+    assert_eq!(doc["measurements"], 48);
+    assert_eq!(doc["parameters"].as_object().unwrap().len(), 11);
+    assert!(
+        doc["parameters"]["k_phos"]["gradient"]
+            .as_f64()
+            .unwrap()
+            .is_finite()
+    );
+}
+
+/// The same log-likelihood through every path: a fit's optimum, evaluated with --set at the
+/// estimates, gives the fit document's log L and a vanishing gradient.
+#[test]
+fn evaluate_at_a_fit_gives_its_log_likelihood() {
+    let dir = Dir::new();
+    let (fit, evaluated) = (dir.path("fit.json"), dir.path("evaluated.json"));
+    let (model, data) = (testdata("mm-reduced.json"), testdata("pinn/mm-data.csv"));
+    run_ok(BIN, &[arg(&model), "--data", arg(&data), "-o", &fit]);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&fit).unwrap()).unwrap();
+    let sets: Vec<String> = ["Vmax", "Km"]
+        .iter()
+        .map(|p| format!("{p}={}", doc["parameters"][p]["estimate"].as_f64().unwrap()))
+        .collect();
+    run_ok(
+        BIN,
+        &[
+            arg(&model),
+            "--data",
+            arg(&data),
+            "--evaluate",
+            "-o",
+            &evaluated,
+            "--set",
+            &sets[0],
+            "--set",
+            &sets[1],
+        ],
+    );
+    let e: Value = serde_json::from_str(&std::fs::read_to_string(&evaluated).unwrap()).unwrap();
+    let at = &e["models"]["michaelis-menten-reduced"];
+    let want = doc["log_likelihood"].as_f64().unwrap();
+    assert!((at["log_likelihood"].as_f64().unwrap() - want).abs() < 1e-9 * want.abs().max(1.0));
+    for p in ["Vmax", "Km"] {
+        let g = at["parameters"][p]["gradient"].as_f64().unwrap();
+        assert!(g.abs() < 1e-3, "{p}: {g}");
+    }
+}
+
+#[test]
+fn bad_petab_problems_exit_2_naming_file_line_and_column() {
+    let root = testdata("");
+    let cases = bad_cases(
+        &testdata("bad/petab/cases.json"),
+        &testdata("bad/petab"),
+        &[("testdata", &root)],
+    );
+    assert!(cases.len() >= 20);
+    check_bad_inputs(BIN, &cases, &[]);
+}
