@@ -27,7 +27,9 @@ pub use initial_profile::InitialValue;
 pub use multistart::{
     REACHED_TOLERANCE, StartResult, Summary, run_starts, start_points, summarise,
 };
-pub use optimise::{CONVERGED_WITHIN, Method, Outcome, Settings, minimise, projected_gradient};
+pub use optimise::{
+    CONVERGED_WITHIN, Method, Objective, Outcome, Scored, Settings, minimise, projected_gradient,
+};
 pub use piml_optim::Transform;
 pub use problem::{AT_BOUND, Bound, Estimated, Evaluation, Problem, SigmaSource};
 pub use selection::{Criteria, Ranked, rank};

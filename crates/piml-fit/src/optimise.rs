@@ -7,7 +7,63 @@
 use nalgebra::{DMatrix, DVector};
 use piml_optim::{Lbfgs, Transform};
 
-use crate::problem::{Bound, Estimated, Evaluation, Problem};
+use crate::problem::{Bound, Estimated, Problem, bound_at};
+
+/// What the optimisers need of a likelihood: the estimated parameters' coordinates and
+/// bounds, and −log L with its gradient and Fisher information. [`Problem`] is one; a PEtab
+/// problem is another.
+pub trait Objective {
+    /// Each estimated parameter's transform (log or linear scale, bounds) and bounds.
+    fn estimates(&self) -> Vec<(Transform, Option<[f64; 2]>)>;
+    /// −log L, its gradient and the Fisher information (the estimated parameters first) at θ,
+    /// or why the model could not be evaluated there.
+    fn score(&self, theta: &[f64]) -> Result<Scored, String>;
+}
+
+/// −log L with its derivatives at one θ.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub nll: f64,
+    pub gradient: Vec<f64>,
+    /// Its leading block belongs to the estimated parameters.
+    pub fisher: DMatrix<f64>,
+}
+
+impl Objective for Problem {
+    fn estimates(&self) -> Vec<(Transform, Option<[f64; 2]>)> {
+        self.estimated()
+            .iter()
+            .map(|e| (Estimated::transform(e), e.bounds))
+            .collect()
+    }
+
+    fn score(&self, theta: &[f64]) -> Result<Scored, String> {
+        let eval = self.evaluate(theta).map_err(|e| {
+            let mut msg = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                msg = format!("{msg}: {s}");
+                source = s.source();
+            }
+            msg
+        })?;
+        Ok(Scored {
+            nll: eval.nll,
+            gradient: eval.gradient,
+            fisher: eval.fisher,
+        })
+    }
+}
+
+/// The bound each estimate of `theta` is on, if any (see [`Estimated::at_bound`]).
+fn at_bounds(coords: &Coordinates, theta: &[f64]) -> Vec<Option<Bound>> {
+    coords
+        .transforms
+        .iter()
+        .zip(theta)
+        .map(|(t, v)| bound_at(*t, *v))
+        .collect()
+}
 
 /// Which optimiser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,14 +256,11 @@ fn failed(n: usize, iterations: u64, evaluations: usize, message: String) -> Out
 }
 
 /// Minimises −log L from `theta0` (natural units, inside the bounds).
-pub fn minimise(problem: &Problem, theta0: &[f64], settings: &Settings) -> Outcome {
+pub fn minimise(problem: &impl Objective, theta0: &[f64], settings: &Settings) -> Outcome {
+    let (transforms, bounds) = problem.estimates().into_iter().unzip();
     let coords = Coordinates {
-        transforms: problem
-            .estimated()
-            .iter()
-            .map(Estimated::transform)
-            .collect(),
-        bounds: problem.estimated().iter().map(|e| e.bounds).collect(),
+        transforms,
+        bounds,
         boxed: settings.method == Method::LevenbergMarquardt,
     };
     let z0 = coords.coordinates(theta0);
@@ -218,21 +271,13 @@ pub fn minimise(problem: &Problem, theta0: &[f64], settings: &Settings) -> Outco
 }
 
 /// An evaluation, θ, and the gradient and Fisher information in z.
-type AtZ = (Evaluation, Vec<f64>, DVector<f64>, DMatrix<f64>);
+type AtZ = (Scored, Vec<f64>, DVector<f64>, DMatrix<f64>);
 
 /// The evaluation at z, with the gradient and the parameters' block of the
 /// Fisher information carried to the z coordinates.
-fn evaluate_z(problem: &Problem, coords: &Coordinates, z: &[f64]) -> Result<AtZ, String> {
+fn evaluate_z(problem: &impl Objective, coords: &Coordinates, z: &[f64]) -> Result<AtZ, String> {
     let (theta, d) = coords.natural(z);
-    let eval = problem.evaluate(&theta).map_err(|e| {
-        let mut msg = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            msg = format!("{msg}: {s}");
-            source = s.source();
-        }
-        msg
-    })?;
+    let eval = problem.score(&theta)?;
     let n = d.len();
     let g = DVector::from_fn(n, |i, _| eval.gradient[i] * d[i]);
     let f = DMatrix::from_fn(n, n, |i, j| eval.fisher[(i, j)] * d[i] * d[j]);
@@ -324,7 +369,7 @@ fn trust_region_step(
 /// stops it, the start has converged only if the projected gradient is within
 /// [`Settings::converged_within`].
 fn levenberg_marquardt(
-    problem: &Problem,
+    problem: &impl Objective,
     coords: &Coordinates,
     mut z: Vec<f64>,
     settings: &Settings,
@@ -351,7 +396,7 @@ fn levenberg_marquardt(
     let mut radius = FIRST_RADIUS;
     let mut iteration = 0;
     let why = loop {
-        let stationarity = projected_gradient(g.as_slice(), &f, &problem.at_bounds(&theta));
+        let stationarity = projected_gradient(g.as_slice(), &f, &at_bounds(coords, &theta));
         if stationarity <= target {
             break "stationary".to_string();
         }
@@ -432,7 +477,7 @@ fn levenberg_marquardt(
             break format!("no downhill step: the trust region shrank below {MIN_RADIUS:.0e}");
         }
     };
-    let stationarity = projected_gradient(g.as_slice(), &f, &problem.at_bounds(&theta));
+    let stationarity = projected_gradient(g.as_slice(), &f, &at_bounds(coords, &theta));
     Outcome {
         theta,
         nll: eval.nll,
@@ -445,7 +490,12 @@ fn levenberg_marquardt(
     }
 }
 
-fn lbfgs(problem: &Problem, coords: &Coordinates, z0: Vec<f64>, settings: &Settings) -> Outcome {
+fn lbfgs(
+    problem: &impl Objective,
+    coords: &Coordinates,
+    z0: Vec<f64>,
+    settings: &Settings,
+) -> Outcome {
     let n = z0.len();
     // Diagonal preconditioning by the Fisher information at the start: in
     // w = √F_ii·(z − z0) the first step, −∇, is already of the right length
@@ -490,9 +540,9 @@ fn lbfgs(problem: &Problem, coords: &Coordinates, z0: Vec<f64>, settings: &Setti
             let (theta, _) = coords.natural(&z_of(&r.params));
             // argmin stops on its own tests, in its own coordinates: the start has converged
             // when the same projected-gradient test as Levenberg–Marquardt's holds.
-            let (converged, message) = match problem.evaluate(&theta) {
+            let (converged, message) = match problem.score(&theta) {
                 Ok(eval) => {
-                    let at = problem.at_bounds(&theta);
+                    let at = at_bounds(coords, &theta);
                     let stationarity = projected_gradient(&eval.gradient, &eval.fisher, &at);
                     (
                         stationarity <= settings.converged_within(),

@@ -74,20 +74,26 @@ impl Estimated {
     /// The bound `theta` lies on or within [`AT_BOUND`] of (relative to the width of the
     /// bounds, in ln θ for log-scale parameters); `None` inside, without bounds, or for NaN.
     pub fn at_bound(&self, theta: f64) -> Option<Bound> {
-        let t = self.transform();
-        let [lo, hi] = t.box_limits();
-        let near = AT_BOUND * (hi - lo);
-        if !near.is_finite() {
-            return None;
-        }
-        let z = t.box_coordinate(theta);
-        if z <= lo + near {
-            Some(Bound::Lower)
-        } else if z >= hi - near {
-            Some(Bound::Upper)
-        } else {
-            None
-        }
+        bound_at(self.transform(), theta)
+    }
+}
+
+/// The bound `theta` lies on or within [`AT_BOUND`] of under `transform` (relative to the
+/// width of the bounds, in ln θ for log-scale parameters); `None` inside, without bounds, or
+/// for NaN.
+pub fn bound_at(transform: Transform, theta: f64) -> Option<Bound> {
+    let [lo, hi] = transform.box_limits();
+    let near = AT_BOUND * (hi - lo);
+    if !near.is_finite() {
+        return None;
+    }
+    let z = transform.box_coordinate(theta);
+    if z <= lo + near {
+        Some(Bound::Lower)
+    } else if z >= hi - near {
+        Some(Bound::Upper)
+    } else {
+        None
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 use piml_ode::{Method, OdeSolver, OdeSystem, ParametricSystem};
 use piml_sim::KineticSystem;
 
@@ -39,13 +39,26 @@ impl Default for Settings {
 
 /// The log-likelihood, χ², each measurement's simulated observable (table order) and, when
 /// asked for, the gradient of the log-likelihood by each row of the parameter table (linear
-/// scale).
+/// scale) and the expected Fisher information.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub log_likelihood: f64,
     pub chi2: f64,
     pub simulations: Vec<f64>,
     pub gradient: Option<Vec<f64>>,
+    pub fisher: Option<DMatrix<f64>>,
+}
+
+/// One measurement's log density and what its derivatives need.
+struct Density {
+    value: f64,
+    residual: f64,
+    /// d density / dy and d density / dσ.
+    dy: f64,
+    dsigma: f64,
+    /// Expected Fisher information of y and of σ: T'(y)²/σ² (location), 2/σ² or 1/σ²
+    /// (scale of a normal or a Laplace density).
+    information: (f64, f64),
 }
 
 /// Checkpoints of the search for a steady state.
@@ -87,7 +100,9 @@ impl Problem {
             }
         }
         let mut simulations = vec![0.0; self.measurements.len()];
-        let mut grad = gradient.then(|| vec![0.0; theta.len()]);
+        let n = theta.len();
+        let mut grad = gradient.then(|| vec![0.0; n]);
+        let mut fisher = gradient.then(|| DMatrix::zeros(n, n));
         let (mut llh, mut chi2) = (0.0, 0.0);
         for (pre, sim) in pairs {
             let run = Run::new(self, theta, settings, &solver, pre, sim, gradient);
@@ -102,12 +117,28 @@ impl Problem {
             for (&i, (time, state)) in rows.iter().zip(states) {
                 let m = &self.measurements[i];
                 let (y, sigma) = run.observe(m, time, &state);
-                let (density, residual, dy, dsigma) = self.density(m, y, sigma);
+                let d = self.density(m, y, sigma);
                 simulations[i] = y;
-                llh += density;
-                chi2 += residual * residual;
-                if let Some(g) = grad.as_mut() {
-                    run.add_gradient(m, time, &state, (dy, dsigma), g);
+                llh += d.value;
+                chi2 += d.residual * d.residual;
+                if let (Some(g), Some(f)) = (grad.as_mut(), fisher.as_mut()) {
+                    let (dy, ds) = run.derivatives(m, time, &state);
+                    for j in 0..n {
+                        g[j] += d.dy * dy[j] + d.dsigma * ds[j];
+                    }
+                    let (wy, ws) = d.information;
+                    f.ger(
+                        wy,
+                        &DVector::from_vec(dy.clone()),
+                        &DVector::from_vec(dy),
+                        1.0,
+                    );
+                    f.ger(
+                        ws,
+                        &DVector::from_vec(ds.clone()),
+                        &DVector::from_vec(ds),
+                        1.0,
+                    );
                 }
             }
         }
@@ -116,12 +147,12 @@ impl Problem {
             chi2,
             simulations,
             gradient: grad,
+            fisher,
         })
     }
 
-    /// The log density of measurement `m` given the simulation `y` and the noise `sigma`,
-    /// its standardised residual, and the density's derivatives by y and by sigma.
-    fn density(&self, m: &Measurement, y: f64, sigma: f64) -> (f64, f64, f64, f64) {
+    /// The log density of measurement `m` given the simulation `y` and the noise `sigma`.
+    fn density(&self, m: &Measurement, y: f64, sigma: f64) -> Density {
         let observable = &self.observables[m.observable];
         let (transformed, jacobian, slope) = match observable.transform {
             Transform::Lin => ((m.value, y), 0.0, 1.0),
@@ -133,19 +164,31 @@ impl Problem {
             ),
         };
         let residual = (transformed.0 - transformed.1) / sigma;
-        let (density, d_residual) = if observable.laplace {
-            (-(2.0 * sigma).ln() - residual.abs(), -residual.signum())
+        let (value, d_residual, scale_information) = if observable.laplace {
+            (
+                -(2.0 * sigma).ln() - residual.abs(),
+                -residual.signum(),
+                1.0,
+            )
         } else {
             (
                 -0.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln()
                     - 0.5 * residual * residual,
                 -residual,
+                2.0,
             )
         };
         // r = (T(m) − T(y))/σ: dr/dy = −T'(y)/σ, dr/dσ = −r/σ.
-        let dy = d_residual * (-slope / sigma);
-        let dsigma = -1.0 / sigma + d_residual * (-residual / sigma);
-        (density - jacobian, residual, dy, dsigma)
+        Density {
+            value: value - jacobian,
+            residual,
+            dy: d_residual * (-slope / sigma),
+            dsigma: -1.0 / sigma + d_residual * (-residual / sigma),
+            information: (
+                slope * slope / (sigma * sigma),
+                scale_information / (sigma * sigma),
+            ),
+        }
     }
 }
 
@@ -637,43 +680,41 @@ impl<'a> Run<'a> {
         )
     }
 
-    /// Adds d density / d theta: through y and sigma, each through every symbol of its
-    /// formula (states by their sensitivities, parameters and placeholders by what sets them).
-    fn add_gradient(
-        &self,
-        m: &Measurement,
-        time: f64,
-        state: &State,
-        (dy, dsigma): (f64, f64),
-        gradient: &mut [f64],
-    ) {
+    /// dy/dθ and dσ/dθ at one measurement: through every symbol of the observable's and the
+    /// noise's formulas (states by their sensitivities, parameters and placeholders by what
+    /// sets them).
+    fn derivatives(&self, m: &Measurement, time: f64, state: &State) -> (Vec<f64>, Vec<f64>) {
         let problem = self.problem;
         let observable = &problem.observables[m.observable];
         let kinetics = &problem.kinetics;
         let lookup = self.lookup(m, time, state);
-        for (weight, derivatives) in [(dy, &observable.d_formula), (dsigma, &observable.d_noise)] {
+        let n = self.theta.len();
+        let by = |derivatives: &[(String, piml_model::Expr)]| -> Vec<f64> {
+            let mut out = vec![0.0; n];
             for (symbol, d) in derivatives {
-                let partial = weight * d.eval(&lookup);
+                let partial = d.eval(&lookup);
                 if partial == 0.0 {
                     continue;
                 }
                 if let Some(i) = kinetics.species().iter().position(|s| s == symbol) {
                     let s = state.s.as_ref().expect("sensitivities were integrated");
                     for (c, &j) in self.moving.iter().enumerate() {
-                        gradient[j] += partial * s[(i, c)];
+                        out[j] += partial * s[(i, c)];
                     }
                 } else if let Some(k) = kinetics.parameters().iter().position(|p| p == symbol) {
                     if let Some(j) = self.source[k] {
-                        gradient[j] += partial;
+                        out[j] += partial;
                     }
                 } else if let Some((noise, n)) = placeholder(symbol, &observable.id) {
                     if let Some(Value::Parameter(j)) = m.placeholders(noise).get(n - 1) {
-                        gradient[*j] += partial;
+                        out[*j] += partial;
                     }
                 } else if let Some(j) = problem.parameters.iter().position(|p| p.id == *symbol) {
-                    gradient[j] += partial;
+                    out[j] += partial;
                 }
             }
-        }
+            out
+        };
+        (by(&observable.d_formula), by(&observable.d_noise))
     }
 }

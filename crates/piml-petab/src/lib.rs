@@ -6,10 +6,12 @@
 
 mod error;
 mod evaluate;
+mod fit;
 mod formula;
 mod problem;
 mod tsv;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, Settings};
+pub use fit::Fit;
 pub use problem::{Estimated, Problem, Scale};

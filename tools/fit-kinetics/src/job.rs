@@ -19,6 +19,15 @@ pub(crate) enum MethodArg {
     Lbfgs,
 }
 
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Method {
+        match m {
+            MethodArg::Lm => Method::LevenbergMarquardt,
+            MethodArg::Lbfgs => Method::Lbfgs,
+        }
+    }
+}
+
 /// The integrator flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OdeArg {
@@ -100,10 +109,7 @@ impl FitSettings {
 
     pub fn optimiser(&self) -> Settings {
         Settings {
-            method: match self.method {
-                MethodArg::Lm => Method::LevenbergMarquardt,
-                MethodArg::Lbfgs => Method::Lbfgs,
-            },
+            method: self.method.into(),
             max_iterations: self.max_iterations,
             ..Settings::default()
         }

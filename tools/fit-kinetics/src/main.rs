@@ -3,6 +3,7 @@
 
 mod evaluate;
 mod job;
+mod petab;
 mod resume;
 mod starts;
 
@@ -173,7 +174,7 @@ fn fit(args: Args) -> Result<()> {
     if let [problem] = args.models.as_slice()
         && evaluate::is_petab(problem)
     {
-        return petab(&args, problem, &output);
+        return petab::run(&args, problem, &output);
     }
     let Some(data) = args.data.clone() else {
         bail!("--data: a piml model file is fitted to a table (a PEtab problem names its own)");
@@ -284,26 +285,6 @@ fn fit(args: Args) -> Result<()> {
         written,
         started,
     )
-}
-
-/// A PEtab problem: evaluated at its nominal values (fits of PEtab problems are issue 21's
-/// next step).
-fn petab(args: &Args, problem: &Path, output: &Path) -> Result<()> {
-    if args.data.is_some() {
-        bail!("--data: a PEtab problem names its own measurements");
-    }
-    if !args.evaluate {
-        bail!(
-            "{}: PEtab problems are evaluated (--evaluate); fitting them is not available yet",
-            problem.display()
-        );
-    }
-    let settings = piml_petab::Settings {
-        rtol: args.rtol,
-        atol: args.atol,
-        ..piml_petab::Settings::default()
-    };
-    evaluate::petab(problem, &args.common.set, output, settings)
 }
 
 fn merge(args: MergeArgs) -> Result<()> {
