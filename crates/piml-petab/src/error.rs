@@ -19,6 +19,9 @@ pub enum Error {
         column: Option<String>,
         why: String,
     },
+    /// A value given for a parameter the table does not have (`--set`).
+    #[error("--set {name}: the parameter table of {file} has no '{name}'")]
+    UnknownParameter { name: String, file: String },
     #[error(transparent)]
     Sbml(#[from] piml_sbml::Error),
     #[error("{file}: the imported model: {source}")]

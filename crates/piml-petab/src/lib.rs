@@ -14,4 +14,10 @@ mod tsv;
 pub use error::Error;
 pub use evaluate::{Evaluation, Settings};
 pub use fit::Fit;
-pub use problem::{Estimated, Problem, Scale};
+pub use problem::{Estimated, MeasurementRow, Problem, Scale};
+
+/// Whether `path` names a PEtab problem (its YAML file) rather than a piml model file.
+pub fn is_problem_file(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}

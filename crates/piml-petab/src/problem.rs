@@ -105,6 +105,16 @@ impl Measurement {
     }
 }
 
+/// A row of the measurement table, by the ids it names.
+#[derive(Debug, Clone, Copy)]
+pub struct MeasurementRow<'a> {
+    pub observable: &'a str,
+    pub preequilibration: Option<&'a str>,
+    pub condition: &'a str,
+    pub time: f64,
+    pub value: f64,
+}
+
 /// A PEtab problem: the imported model and the tables.
 #[derive(Debug)]
 pub struct Problem {
@@ -259,9 +269,40 @@ impl Problem {
         self.parameters.iter().map(|p| p.nominal).collect()
     }
 
+    /// The nominal values with `set` (parameter id, value) in place of some.
+    pub fn nominal_with(&self, set: &[(String, f64)]) -> Result<Vec<f64>, Error> {
+        let mut theta = self.nominal();
+        for (name, value) in set {
+            let j = self
+                .parameters
+                .iter()
+                .position(|p| &p.id == name)
+                .ok_or_else(|| Error::UnknownParameter {
+                    name: name.clone(),
+                    file: self.file.display().to_string(),
+                })?;
+            theta[j] = *value;
+        }
+        Ok(theta)
+    }
+
     /// The number of measurements.
     pub fn n_measurements(&self) -> usize {
         self.measurements.len()
+    }
+
+    /// Each measurement row as PEtab names it, in table order.
+    pub fn measurement_rows(&self) -> Vec<MeasurementRow<'_>> {
+        self.measurements
+            .iter()
+            .map(|m| MeasurementRow {
+                observable: &self.observables[m.observable].id,
+                preequilibration: m.preequilibration.map(|c| self.conditions[c].id.as_str()),
+                condition: &self.conditions[m.condition].id,
+                time: m.time,
+                value: m.value,
+            })
+            .collect()
     }
 }
 

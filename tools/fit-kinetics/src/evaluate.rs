@@ -9,12 +9,6 @@ use anyhow::{Context, Result, bail};
 use piml_io::{Outputs, Provenance};
 use serde_json::{Map, Value, json};
 
-/// Whether the model argument is a PEtab problem (its YAML file).
-pub(crate) fn is_petab(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
-}
-
 /// Writes the evaluation document of a PEtab problem.
 pub(crate) fn petab(
     file: &Path,
@@ -23,20 +17,7 @@ pub(crate) fn petab(
     settings: piml_petab::Settings,
 ) -> Result<()> {
     let problem = piml_petab::Problem::load(file)?;
-    let mut theta = problem.nominal();
-    for (name, value) in set {
-        let j = problem
-            .parameters
-            .iter()
-            .position(|p| &p.id == name)
-            .with_context(|| {
-                format!(
-                    "--set {name}: the parameter table of {} has no '{name}'",
-                    file.display()
-                )
-            })?;
-        theta[j] = *value;
-    }
+    let theta = problem.nominal_with(set)?;
     let e = problem.evaluate(&theta, &settings, true)?;
     let gradient = e.gradient.expect("asked for");
     let parameters: Map<String, Value> = problem

@@ -172,7 +172,7 @@ fn fit(args: Args) -> Result<()> {
         .collect();
     piml_cli::check_outputs(&outputs, &inputs)?;
     if let [problem] = args.models.as_slice()
-        && evaluate::is_petab(problem)
+        && piml_petab::is_problem_file(problem)
     {
         return petab::run(&args, problem, &output);
     }

@@ -1,6 +1,7 @@
 //! `simulate`: trajectories of a model, exact or as noisy, sparse synthetic data.
 
 mod inputs;
+mod petab;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,7 +41,8 @@ Examples:
 #[command(name = "simulate", version, after_help = EXAMPLE, allow_negative_numbers = true,
     group(clap::ArgGroup::new("ensemble").multiple(true).args(["vary", "random_initial"])))]
 pub(crate) struct Args {
-    /// Model file (JSON); - reads it from stdin
+    /// Model file (JSON), or a PEtab problem (YAML: its simulations at the nominal
+    /// parameters, one row per measurement); - reads a model from stdin
     model: PathBuf,
     /// Output table: .parquet, or .csv; - writes Parquet to stdout
     #[arg(short, long, value_name = "FILE")]
@@ -138,13 +140,17 @@ fn main() -> ExitCode {
             piml_sim::Error,
             piml_pde::Error,
             piml_ode::Error,
-            piml_model::Error
+            piml_model::Error,
+            piml_petab::Error
         ],
         run,
     )
 }
 
 fn run(args: Args) -> Result<()> {
+    if piml_petab::is_problem_file(&args.model) {
+        return petab::run(&args);
+    }
     let outputs: Vec<&Path> = std::iter::once(&args.output)
         .chain(&args.report)
         .map(PathBuf::as_path)

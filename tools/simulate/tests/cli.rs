@@ -608,3 +608,35 @@ fn a_rate_of_twenty_thousand_terms_simulates_quickly() {
     let s = values(&read_table(Path::new(&out)).unwrap(), "S");
     assert!((s[1] - (-1.0f64).exp()).abs() < 1e-8, "S(1) = {}", s[1]);
 }
+
+/// A PEtab problem simulated at its nominal parameters: one row per measurement, the
+/// simulations the conformance suite expects (pre-equilibration in case 0009).
+#[test]
+fn a_petab_problem_gives_the_suites_simulations() {
+    let dir = Dir::new();
+    for case in ["0001", "0009", "0017"] {
+        let folder = testdata(&format!("petab/test-suite/{case}"));
+        let out = dir.path(&format!("{case}.parquet"));
+        let yaml = format!("{folder}/_{case}.yaml");
+        run_ok(&[&yaml, "-o", &out]);
+        let table = read_table(Path::new(&out)).unwrap();
+        let expected = std::fs::read_to_string(format!("{folder}/_simulations.tsv")).unwrap();
+        let want: Vec<f64> = expected
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').next_back().unwrap().parse().unwrap())
+            .collect();
+        let got = values(&table, "simulation");
+        assert_eq!(got.len(), want.len(), "{case}");
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-3, "{case}: {g} vs {w}");
+        }
+    }
+    let yaml = testdata("petab/test-suite/0001/_0001.yaml");
+    let refused = simulate(&[&yaml, "-o", &dir.path("x.csv"), "--t-end", "5"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("a PEtab problem's measurement table sets the times")
+    );
+}
