@@ -170,6 +170,15 @@ pub(crate) fn algebraic_inputs(args: &Args, model: &Model) -> Result<Vec<Vec<f64
 }
 
 /// Grid, time stepper and output settings of a reaction–diffusion model.
+/// Cells per axis: `--grid`, or 128 per axis.
+pub(crate) fn grid_cells(args: &Args, model: &Model) -> Vec<usize> {
+    if args.grid.is_empty() {
+        vec![128; model.space.len()]
+    } else {
+        args.grid.clone()
+    }
+}
+
 pub(crate) fn spatial_settings(args: &Args, model: &Model) -> Result<Spatial> {
     let method = match args.method {
         MethodArg::Auto => piml_pde::Method::Auto,
@@ -189,13 +198,8 @@ pub(crate) fn spatial_settings(args: &Args, model: &Model) -> Result<Spatial> {
     if args.perturb.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
         bail!("--perturb: expected a finite amplitude >= 0");
     }
-    let cells = if args.grid.is_empty() {
-        vec![128; model.space.len()]
-    } else {
-        args.grid.clone()
-    };
     Ok(Spatial {
-        cells,
+        cells: grid_cells(args, model),
         solver: solver.build().context("solver options")?,
         random_initial: args.random_initial,
         perturb: args.perturb,

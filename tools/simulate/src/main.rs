@@ -17,7 +17,8 @@ use piml_sim::{NoiseChoice, NoiseSpec, Plan, Sparse, Vary, latin_hypercube};
 use rand::SeedableRng;
 
 use crate::inputs::{
-    algebraic_inputs, check_flags_fit, output_times, select_conditions, spatial_settings,
+    algebraic_inputs, check_flags_fit, grid_cells, output_times, select_conditions,
+    spatial_settings,
 };
 
 const EXAMPLE: &str = "\
@@ -283,11 +284,7 @@ fn run(args: Args) -> Result<()> {
 fn check_size(args: &Args, model: &Model, points: usize, conditions: usize) -> Result<()> {
     let species = model.species.len() as f64;
     let rows_per_member = if model.is_spatial() {
-        let cells = if args.grid.is_empty() {
-            vec![128; model.space.len()]
-        } else {
-            args.grid.clone()
-        };
+        let cells = grid_cells(args, model);
         piml_cli::check_grid(&cells, model.species.len(), 32.0)?;
         let written: f64 = cells
             .iter()
