@@ -22,6 +22,11 @@ pub enum Error {
     /// A value given for a parameter the table does not have (`--set`).
     #[error("--set {name}: the parameter table of {file} has no '{name}'")]
     UnknownParameter { name: String, file: String },
+    /// Something a PEtab problem says that piml's own model file and table cannot.
+    #[error(
+        "{file}: piml's model file cannot say {what}; fit-kinetics and simulate read the PEtab problem itself"
+    )]
+    Inexpressible { file: String, what: String },
     #[error(transparent)]
     Sbml(#[from] piml_sbml::Error),
     #[error("{file}: the imported model: {source}")]

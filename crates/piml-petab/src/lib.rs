@@ -8,12 +8,14 @@ mod error;
 mod evaluate;
 mod fit;
 mod formula;
+mod native;
 mod problem;
 mod tsv;
 
 pub use error::Error;
 pub use evaluate::{Evaluation, Settings};
 pub use fit::Fit;
+pub use native::Native;
 pub use problem::{Estimated, MeasurementRow, Problem, Scale};
 
 /// Whether `path` names a PEtab problem (its YAML file) rather than a piml model file.

@@ -120,6 +120,8 @@ pub struct MeasurementRow<'a> {
 pub struct Problem {
     pub file: PathBuf,
     pub model: Model,
+    /// The imported model's document (what `model` was read from).
+    pub(crate) document: serde_json::Value,
     pub(crate) kinetics: Kinetics,
     /// Times (formulas of parameters) at which the rates jump: integration restarts there.
     pub(crate) switches: Vec<Expr>,
@@ -254,6 +256,7 @@ impl Problem {
         Ok(Problem {
             file: path.to_path_buf(),
             model,
+            document: lowered.document,
             kinetics,
             switches,
             parameters,

@@ -1,5 +1,7 @@
 //! `import`: the field's model files as piml models. `import sbml MODEL.xml -o model.json`
-//! writes piml's model file for an SBML model.
+//! writes piml's model file for an SBML model; `import petab PROBLEM.yaml -o DIR` writes a
+//! PEtab problem as piml's model file and measurement table (`DIR/model.json`,
+//! `DIR/data.parquet`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use piml_cli::warn;
-use piml_io::Outputs;
+use piml_io::{Outputs, Provenance};
 use piml_model::Model;
 
 const EXAMPLE: &str = "\
@@ -15,10 +17,16 @@ Examples:
   # An SBML model (Level 2 Version 4 or Level 3) as a piml model, then simulated
   import sbml testdata/petab/benchmark/Boehm_JProteomeRes2014/model_Boehm_JProteomeRes2014.xml \\
       -o boehm.json
-  simulate boehm.json -o boehm.parquet --t-end 240";
+  simulate boehm.json -o boehm.parquet --t-end 240
 
-/// Bring models written for other tools to piml: SBML files become piml model files, with
-/// every construct piml cannot simulate the same way refused by name.
+  # A PEtab problem as piml's model file and data table, evaluated as the problem says
+  import petab testdata/petab/benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml \
+      -o boehm/
+  fit-kinetics boehm/model.json --data boehm/data.parquet --evaluate -o boehm/evaluate.json";
+
+/// Bring models written for other tools to piml: SBML files become piml model files, PEtab
+/// problems piml model files and data tables, with every construct piml cannot simulate or
+/// score the same way refused by name.
 #[derive(Debug, Parser)]
 #[command(name = "import", version, after_help = EXAMPLE)]
 struct Args {
@@ -36,13 +44,24 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
+    /// A PEtab v1 problem as a piml model file (the SBML model with the parameter table's
+    /// values, bounds and estimates, the observables and their noise, the conditions) and its
+    /// measurements as a piml table, which give the problem's log-likelihood number for number
+    Petab {
+        /// The PEtab problem's YAML file
+        problem: PathBuf,
+        /// The folder to write model.json and data.parquet in (made if missing)
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     piml_cli::main_parsed(
-        piml_cli::errors![piml_sbml::Error, piml_model::Error],
+        piml_cli::errors![piml_sbml::Error, piml_model::Error, piml_petab::Error],
         |args: Args| match args.command {
             Command::Sbml { model, output } => sbml(&model, &output),
+            Command::Petab { problem, output } => petab(&problem, &output),
         },
     )
 }
@@ -63,5 +82,30 @@ fn sbml(input: &Path, output: &Path) -> Result<()> {
         .context("the imported model does not read back (a bug in the importer)")?;
     let mut written = Outputs::default();
     written.json(output, &lowered.document)?;
+    Ok(written.commit()?)
+}
+
+fn petab(input: &Path, folder: &Path) -> Result<()> {
+    let (model_file, data_file) = (folder.join("model.json"), folder.join("data.parquet"));
+    if folder.is_dir() {
+        piml_cli::check_outputs(&[&model_file, &data_file], &[input])?;
+    } else {
+        // The folder is made once the problem has been read: its parent must take it.
+        piml_cli::check_outputs(&[folder], &[input])?;
+    }
+    let problem = piml_petab::Problem::load(input)?;
+    let mut native = problem.to_native()?;
+    let text = native.model.to_string();
+    Model::from_json_str(&text, &model_file.display().to_string())
+        .context("the imported model does not read back (a bug in the importer)")?;
+    let provenance = Provenance::from_env("import", None);
+    native.table.set_metadata(provenance.table_metadata(&text));
+    if !folder.is_dir() {
+        std::fs::create_dir(folder)
+            .with_context(|| format!("{}: cannot make the folder", folder.display()))?;
+    }
+    let mut written = Outputs::default();
+    written.json(&model_file, &native.model)?;
+    written.table(&data_file, &native.table)?;
     Ok(written.commit()?)
 }

@@ -94,3 +94,52 @@ fn an_output_that_is_the_sbml_file_is_refused() {
     std::fs::copy(testdata("petab/test-suite/0001/_model.xml"), &sbml).unwrap();
     check_input_kept(BIN, &["sbml", &sbml, "-o", &sbml], &sbml);
 }
+
+#[test]
+fn a_petab_problem_becomes_a_model_file_and_a_table() {
+    let dir = Dir::new();
+    let folder = dir.path("boehm");
+    let yaml = testdata("petab/benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml");
+    run_ok(BIN, &["petab", arg(&yaml), "-o", &folder]);
+    let model = piml_model::Model::from_file(&Path::new(&folder).join("model.json")).unwrap();
+    let estimated: Vec<&str> = model
+        .parameters
+        .iter()
+        .filter(|p| p.estimate)
+        .map(|p| p.name.as_str())
+        .collect();
+    // The parameter table estimates nine (the three noise levels among them).
+    assert_eq!(estimated.len(), 9, "{estimated:?}");
+    assert!(estimated.contains(&"sd_pSTAT5A_rel"));
+    let observed: Vec<&str> = model.observables.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(observed, ["pSTAT5A_rel", "pSTAT5B_rel", "rSTAT5A_rel"]);
+    let table = piml_io::read_table(&Path::new(&folder).join("data.parquet")).unwrap();
+    // 16 times, three observables at each: 48 measurements.
+    assert_eq!(table.n_rows(), 16);
+    assert_eq!(
+        table.column_names(),
+        [
+            "t",
+            "condition",
+            "pSTAT5A_rel",
+            "pSTAT5B_rel",
+            "rSTAT5A_rel"
+        ]
+    );
+    assert_eq!(table.source_model().unwrap().unwrap()["name"], model.name);
+}
+
+#[test]
+fn a_petab_problem_the_model_file_cannot_say_is_refused_and_nothing_is_made() {
+    let dir = Dir::new();
+    let folder = dir.path("zheng");
+    let yaml = testdata("petab/benchmark/Zheng_PNAS2012/Zheng_PNAS2012.yaml");
+    let out = run(BIN, &["petab", arg(&yaml), "-o", &folder]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot say pre-equilibration (condition 'preequilibration')"),
+        "{stderr}"
+    );
+    assert!(!Path::new(&folder).exists());
+}
