@@ -16,6 +16,7 @@ mod combinations;
 mod error;
 mod field;
 mod fim;
+mod lift;
 mod matrix;
 mod profile;
 mod program;

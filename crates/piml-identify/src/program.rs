@@ -238,7 +238,8 @@ impl Program {
             Expr::Call(func, _) => Err(NotRational(format!(
                 "'{e}': {}() of a species or an unknown parameter is not a rational function \
                  (the exact test takes + - * /, integer powers, mm() and hill() with an integer \
-                 exponent; rewrite it with an extra species, e.g. z = exp(u) with z' = z*u')",
+                 exponent, and exp(), which it makes a species of its own; rewrite the others \
+                 with extra species, e.g. s = sin(u), c = cos(u) with s' = c*u', c' = -s*u')",
                 func.name()
             ))),
         }

@@ -85,7 +85,7 @@ pub fn structural_report(system: &System, result: &Structural) -> Value {
         ),
     };
     let n_free = result.verdicts.iter().filter(|v| !v.identifiable).count();
-    json!({
+    let mut report = json!({
         "method": "local structural identifiability: rank of the Jacobian of the outputs' Taylor \
                    coefficients with respect to the unknowns at a random point, computed exactly \
                    modulo a prime (Sedoglavic 2002)",
@@ -106,7 +106,16 @@ pub fn structural_report(system: &System, result: &Structural) -> Value {
         "order_rule": order_rule,
         "prime": P.to_string(),
         "error_probability_bound": result.error_bound,
-    })
+    });
+    if !system.lifted.is_empty() {
+        let lifted: Map<String, Value> = system
+            .lifted
+            .iter()
+            .map(|(name, what)| (name.clone(), what.clone().into()))
+            .collect();
+        report["exponentials_made_states"] = Value::Object(lifted);
+    }
+    report
 }
 
 /// The body of a Fisher-information report (the tool adds the envelope).

@@ -16,6 +16,7 @@ use piml_model::{Expr, Model, Sigma, did_you_mean};
 
 use crate::error::Error;
 use crate::field::Fp;
+use crate::lift::lift_exponentials;
 use crate::program::{NotRational, Program, Symbol};
 
 /// What is measured and what is known besides the model's own markings.
@@ -66,6 +67,8 @@ pub struct System {
     pub initial: Vec<Initial>,
     /// Estimated parameters left out because they only set an observable's noise.
     pub noise_parameters: Vec<String>,
+    /// States added for exponentials of varying quantities, and what each stands for.
+    pub lifted: Vec<(String, String)>,
     /// f for every species (jet coordinates: species, then `theta`), then the outputs.
     pub(crate) rhs: Program,
     /// Each species' initial value as a function of the unknowns.
@@ -97,11 +100,11 @@ impl System {
                 model.name
             )));
         }
-        let species: Vec<String> = model.species.iter().map(|s| s.name.clone()).collect();
-        let outputs = choose_outputs(model, &question.outputs)?;
+        let mut species: Vec<String> = model.species.iter().map(|s| s.name.clone()).collect();
+        let mut outputs = choose_outputs(model, &question.outputs)?;
         let known_initial = known_species(model, &question.known_initial)?;
 
-        let f = model.reaction_terms();
+        let mut f = model.reaction_terms();
         let (estimated, noise_only) = estimated_parameters(model);
         let noise_parameters: Vec<String> = noise_only
             .iter()
@@ -115,6 +118,22 @@ impl System {
             })
             .collect();
         let is_unknown_parameter = |name: &str| unknowns.iter().any(|u| u.name == name);
+        let t0 = model
+            .time
+            .as_ref()
+            .and_then(|t| t.span)
+            .map_or(0.0, |s| s[0]);
+        let mut initial_values: Vec<Expr> =
+            model.species.iter().map(|s| s.initial.clone()).collect();
+        let lifted = lift_exponentials(
+            &mut species,
+            &mut initial_values,
+            &mut f,
+            &mut outputs,
+            &|name| model.parameter(name).is_some(),
+            &|name| name == "t" || is_unknown_parameter(name),
+            t0,
+        );
 
         let mut initial = Vec::new();
         for (s, known) in model.species.iter().zip(&known_initial) {
@@ -141,13 +160,21 @@ impl System {
                 (false, true) => Initial::Unknown,
             });
         }
-        for (s, init) in model.species.iter().zip(&initial) {
+        // A lifted exponential starts at exp(u(t₀)): known, or (when u(t₀) holds unknowns, which
+        // the exact test cannot raise to a power) an unknown of its own.
+        for l in &lifted {
+            let unknown = l.initial.symbols().iter().any(|s| is_unknown_parameter(s));
+            initial.push(if unknown {
+                Initial::Unknown
+            } else {
+                Initial::Known(l.initial.clone())
+            });
+        }
+        for (s, init) in species.iter().zip(&initial) {
             if *init == Initial::Unknown {
                 unknowns.push(Unknown {
-                    name: format!("{}(0)", s.name),
-                    kind: UnknownKind::InitialValue {
-                        species: s.name.clone(),
-                    },
+                    name: format!("{s}(0)"),
+                    kind: UnknownKind::InitialValue { species: s.clone() },
                 });
             }
         }
@@ -181,9 +208,12 @@ impl System {
 
         let mut rhs = Program::new();
         for (i, fi) in f.iter().enumerate() {
-            let node = rhs
-                .lower(fi, &resolve_rhs)
-                .map_err(not_rational(rate_field(model, i, &resolve_rhs)))?;
+            let place = if i < model.species.len() {
+                rate_field(model, i, &resolve_rhs)
+            } else {
+                format!("the rate of {} (an exponential made a state)", species[i])
+            };
+            let node = rhs.lower(fi, &resolve_rhs).map_err(not_rational(place))?;
             rhs.push_output(node);
         }
         for (name, e) in &outputs {
@@ -201,24 +231,19 @@ impl System {
             None => Symbol::Known(known_value(name).unwrap_or(f64::NAN)),
         };
         let mut initial_program = Program::new();
-        for (s, init) in model.species.iter().zip(&initial) {
+        for (s, init) in species.iter().zip(&initial) {
             let node = match init {
                 Initial::Unknown => {
-                    let j = unknown_index(&format!("{}(0)", s.name)).unwrap_or(0);
+                    let j = unknown_index(&format!("{s}(0)")).unwrap_or(0);
                     initial_program.leaf(crate::program::Op::Var(j))
                 }
                 Initial::Known(e) | Initial::Parametrised(e) => initial_program
                     .lower(e, &resolve_initial)
-                    .map_err(not_rational(format!("species.{}.initial", s.name)))?,
+                    .map_err(not_rational(format!("species.{s}.initial")))?,
             };
             initial_program.push_output(node);
         }
 
-        let t0 = model
-            .time
-            .as_ref()
-            .and_then(|t| t.span)
-            .map_or(0.0, |s| s[0]);
         let uses_time = f
             .iter()
             .chain(outputs.iter().map(|(_, e)| e))
@@ -230,6 +255,10 @@ impl System {
             outputs: outputs.into_iter().map(|(name, _)| name).collect(),
             initial,
             noise_parameters,
+            lifted: lifted
+                .iter()
+                .map(|l| (l.name.clone(), l.stands_for.to_string()))
+                .collect(),
             rhs,
             initial_program,
             theta,

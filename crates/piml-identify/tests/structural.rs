@@ -241,3 +241,47 @@ fn a_known_zero_start_hides_the_rate() {
         }]
     );
 }
+
+/// Exponentials of time, states and unknowns become states of their own (z = exp(u),
+/// z' = z·du/dt), which changes the equations, not the answer: u' = −a·exp(−k·t)·u from a
+/// known start identifies a and k; with a·b in place of a, only the product is; and
+/// u' = −k·exp(u) (z = exp(u), z' = −k·z²) identifies k.
+#[test]
+fn exponentials_become_states_with_the_same_answer() {
+    let known = || Question {
+        known_initial: vec!["u".into()],
+        ..Question::default()
+    };
+    let (system, result) = inline(
+        r#"{"species": {"u": {"initial": 2}},
+            "parameters": {"a": {"value": 1, "estimate": true}, "k": {"value": 0.3, "estimate": true}},
+            "rates": {"u": "-a*exp(-k*t)*u"}}"#,
+        known(),
+    );
+    assert_eq!(
+        system.lifted,
+        [("exp1_".to_string(), "exp(-k * t)".to_string())]
+    );
+    assert_eq!(
+        system.initial[1],
+        piml_identify::Initial::Known(piml_model::Expr::Num(1.0))
+    );
+    assert!(result.verdicts.iter().all(|v| v.identifiable));
+    let (_, result) = inline(
+        r#"{"species": {"u": {"initial": 2}},
+            "parameters": {"a": {"value": 1, "estimate": true}, "b": {"value": 2, "estimate": true},
+                           "k": {"value": 0.3, "estimate": true}},
+            "rates": {"u": "-a*b*exp(-k*t)*u"}}"#,
+        known(),
+    );
+    assert_eq!(result.rank, 2);
+    assert_eq!(expressions(&result, CombinationKind::Product), ["a * b"]);
+    let (system, result) = inline(
+        r#"{"species": {"u": {"initial": 0.5}},
+            "parameters": {"k": {"value": 1, "estimate": true}},
+            "rates": {"u": "-k*exp(u)"}}"#,
+        known(),
+    );
+    assert_eq!(system.lifted[0].1, "exp(u)");
+    assert!(result.verdicts.iter().all(|v| v.identifiable));
+}

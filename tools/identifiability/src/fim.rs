@@ -1,14 +1,16 @@
 //! `identifiability fim`: the Fisher information at a fit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use piml_cli::warn;
 use piml_fit::InitialFrom;
 use piml_identify::{apply_fit, fim_report, fisher_information, problem_on_grid};
-use piml_io::{Provenance, read_json, read_table, write_json};
+use piml_io::{Provenance, read_json, write_json};
 use piml_ode::{Method, OdeSolver};
+
+use crate::source::{self, Measurements, Source};
 
 const EXAMPLE: &str = "\
 Examples:
@@ -28,11 +30,12 @@ noise sigma (a number or a parameter), else estimated per observable (a nuisance
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLE, allow_negative_numbers = true)]
 pub(crate) struct Args {
-    /// Model file (JSON); - reads it from stdin
+    /// Model file (JSON; - reads it from stdin), or a PEtab problem (YAML) with its measurements
     model: PathBuf,
-    /// Measurements (Parquet or CSV): t, optional condition, observable columns, optional sigma_<name>
+    /// Measurements (Parquet or CSV): t, optional condition, observable columns, optional
+    /// sigma_<name> (required with a model file)
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// Fit document with "parameters": {"<name>": {"estimate": …}} [default: the model's values]
     #[arg(long, value_name = "FILE")]
     fit: Option<PathBuf>,
@@ -86,13 +89,13 @@ fn solver(integration: &Integration) -> Result<OdeSolver> {
         .context("solver options")
 }
 
-/// The likelihood of the data table at `path` (shared by `fim` and `profile`).
+/// The likelihood of the measurements (shared by `fim` and `profile`).
 pub(crate) fn load_problem(
     model: &piml_model::Model,
-    path: &std::path::Path,
+    data: Option<Measurements>,
     integration: &Integration,
 ) -> Result<piml_fit::Problem> {
-    let mut table = read_table(path)?;
+    let Measurements { mut table, name } = data.expect("read by source::start");
     let mut model = model.clone();
     if let Some(name) = &integration.condition {
         table = table.rows_of_condition(name)?;
@@ -105,15 +108,14 @@ pub(crate) fn load_problem(
     let problem = problem_on_grid(
         &model,
         &table,
-        &path.display().to_string(),
+        &name,
         solver(integration)?,
         grid,
         integration.initial_from,
     )?;
     if !problem.data().ignored.is_empty() {
         warn(format_args!(
-            "{}: ignoring columns {}",
-            path.display(),
+            "{name}: ignoring columns {}",
             problem.data().ignored.join(", ")
         ));
     }
@@ -128,19 +130,21 @@ enum MethodArg {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
-        .chain(args.fit.as_deref())
-        .collect();
-    let mut model = args
-        .common
-        .start(&args.model, &inputs, &[args.output.as_path()])?;
+    let Source { mut model, data } = source::start(
+        &args.common,
+        &args.model,
+        args.data.as_deref(),
+        true,
+        &args.fit.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        &[args.output.as_path()],
+    )?;
     if let Some(path) = &args.fit {
         let fit: serde_json::Value = read_json(path)?;
         apply_fit(&mut model, &fit, &path.display().to_string())?;
         // --set has the last word over the fit.
         args.common.apply_sets(&mut model)?;
     }
-    let problem = load_problem(&model, &args.data, &args.integration)?;
+    let problem = load_problem(&model, data, &args.integration)?;
     let fisher = fisher_information(&problem)?;
     let provenance = Provenance::from_env("identifiability", None);
     write_json(

@@ -3,6 +3,7 @@
 
 mod fim;
 mod profile;
+mod source;
 mod structural;
 
 use std::process::ExitCode;
@@ -50,7 +51,8 @@ fn main() -> ExitCode {
             piml_identify::Error,
             piml_fit::Error,
             piml_ode::Error,
-            piml_model::Error
+            piml_model::Error,
+            piml_petab::Error
         ],
         |args: Args| match args.command {
             Command::Structural(args) => structural::run(args),

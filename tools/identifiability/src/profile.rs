@@ -8,6 +8,7 @@ use piml_io::{META_MODEL, Outputs, Provenance, Table, read_json, read_table};
 use piml_model::{Model, Scale};
 
 use crate::fim::{Integration, load_problem};
+use crate::source::{self, Source};
 
 const EXAMPLE: &str = "\
 Examples:
@@ -32,11 +33,12 @@ point; bounded Levenberg–Marquardt from the --fit values (fit-kinetics' fit.js
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLE, allow_negative_numbers = true)]
 pub(crate) struct Args {
-    /// Model file (JSON); - reads it from stdin
+    /// Model file (JSON; - reads it from stdin), or a PEtab problem (YAML) with its measurements
     model: PathBuf,
-    /// Measurements (Parquet or CSV): t, optional condition, observable columns, optional sigma_<name>
+    /// Measurements (Parquet or CSV): t, optional condition, observable columns, optional
+    /// sigma_<name> (required with a model file)
     #[arg(long, value_name = "FILE")]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// Fit document with "parameters": {"<name>": {"estimate": …}}: the start [default: the model's values]
     #[arg(long, value_name = "FILE")]
     fit: Option<PathBuf>,
@@ -161,12 +163,12 @@ fn write(
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let inputs: Vec<&Path> = std::iter::once(args.data.as_path())
-        .chain(args.fit.as_deref())
-        .collect();
-    let mut model = args.common.start(
+    let Source { mut model, data } = source::start(
+        &args.common,
         &args.model,
-        &inputs,
+        args.data.as_deref(),
+        true,
+        &args.fit.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         &[args.output.as_path(), args.report.as_path()],
     )?;
     if let Some(path) = &args.fit {
@@ -196,7 +198,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         None => (0..names.len()).collect(),
     };
     let which = &which[args.common.shard()?.range(which.len())];
-    let problem = load_problem(&model, &args.data, &args.integration)?;
+    let problem = load_problem(&model, data, &args.integration)?;
     let points = profiles(&problem, which)?;
     write(&args.output, &args.report, &model, &names, &scales, &points)
 }

@@ -6,6 +6,8 @@ use anyhow::Result;
 use piml_identify::{Question, System, structural, structural_report};
 use piml_io::{Provenance, write_json};
 
+use crate::source;
+
 const EXAMPLE: &str = "\
 Examples:
   # Two-compartment model seen through its central compartment
@@ -26,7 +28,7 @@ make it known. The verdict is local and holds at generic values of the unknowns.
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLE, allow_negative_numbers = true)]
 pub(crate) struct Args {
-    /// Model file (JSON); - reads it from stdin
+    /// Model file (JSON; - reads it from stdin), or a PEtab problem (YAML): its observables
     model: PathBuf,
     /// Report (JSON); - writes it to stdout
     #[arg(short, long, value_name = "FILE")]
@@ -42,9 +44,15 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let model = args
-        .common
-        .start(&args.model, &[], &[args.output.as_path()])?;
+    let model = source::start(
+        &args.common,
+        &args.model,
+        None,
+        false,
+        &[],
+        &[args.output.as_path()],
+    )?
+    .model;
     let question = Question {
         outputs: args.outputs,
         known_initial: args.known_initial,

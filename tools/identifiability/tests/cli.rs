@@ -352,3 +352,52 @@ fn a_failed_second_output_leaves_the_first_as_it_was() {
         "--report",
     );
 }
+
+/// A PEtab problem is read as piml's model file and table (what `import petab` writes):
+/// Boehm's exp(−k·t) input becomes a state, every kinetic parameter is structurally
+/// identifiable from the three observables with the initial values known (as the literature
+/// finds), and the Fisher information takes the problem's 48 measurements and noise levels.
+#[test]
+fn a_petab_problem_is_read_with_its_measurements() {
+    let dir = Dir::new();
+    let yaml =
+        testdata().join("petab/benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml");
+    let yaml = yaml.to_str().unwrap();
+    let out = dir.path("structural.json");
+    run_ok(
+        BIN,
+        &["structural", yaml, "--known-initial", "all", "-o", &out],
+    );
+    let report = read_json(&out);
+    assert_eq!(
+        report["exponentials_made_states"]["exp1_"],
+        "exp(-1 * Epo_degradation_BaF3 * t)"
+    );
+    let parameters = report["parameters"].as_object().unwrap();
+    assert_eq!(parameters.len(), 6);
+    assert!(parameters.values().all(|p| p["identifiable"] == true));
+    assert_eq!(report["noise_parameters"].as_array().unwrap().len(), 3);
+    let fim = dir.path("fim.json");
+    run_ok(BIN, &["fim", yaml, "-o", &fim]);
+    let fim = read_json(&fim);
+    assert_eq!(fim["points"], 48);
+    assert_eq!(fim["noise"]["pSTAT5A_rel"]["sigma"], 3.85261197844677);
+    // The problem names its measurements; a model file needs them.
+    let refused = run(
+        BIN,
+        &["fim", yaml, "--data", yaml, "-o", &dir.path("x.json")],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("names its own measurements"));
+    let refused = run(
+        BIN,
+        &[
+            "fim",
+            &model("two-compartment.json"),
+            "-o",
+            &dir.path("x.json"),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!Path::new(&dir.path("x.json")).exists());
+}
