@@ -360,6 +360,30 @@ fn trust_region_step(
     (DVector::from_fn(n, |i, _| scaled[i] / d[i]), lambda == 0.0)
 }
 
+/// The secant correction S after the step `s`, along which the gradient changed by `y`, with
+/// `f` the Fisher information at the step's end (Dennis, Gay & Welsch 1981, NL2SOL): S is first
+/// scaled down where it overstates the curvature along s, then changed by the symmetric rank-two
+/// update that makes (F + S)·s = y. Far from an optimum, where residuals are large, the Fisher
+/// information misses the residuals' own curvature and its steps crawl along curved valleys;
+/// near a good fit S matters little.
+fn update_secant(secant: &mut DMatrix<f64>, s: &DVector<f64>, y: &DVector<f64>, f: &DMatrix<f64>) {
+    let ys = y.dot(s);
+    if !(ys > 0.0 && ys.is_finite()) {
+        return;
+    }
+    let y_sharp = y - f * s;
+    let curvature = s.dot(&(&*secant * s));
+    if curvature != 0.0 {
+        *secant *= (s.dot(&y_sharp).abs() / curvature.abs()).min(1.0);
+    }
+    let w = &y_sharp - &*secant * s;
+    let change = (&w * y.transpose() + y * w.transpose()) / ys
+        - (y * y.transpose()) * (w.dot(s) / (ys * ys));
+    if change.iter().all(|v| v.is_finite()) {
+        *secant += change;
+    }
+}
+
 /// Levenberg–Marquardt as a trust-region method (Moré 1978) on Fisher scoring, projected on
 /// the bounds in box coordinates: the step solves the damped system on the parameters no bound
 /// holds, is projected onto the bounds, and is judged by the ratio ρ of the actual to the
@@ -395,6 +419,10 @@ fn levenberg_marquardt(
     let target = settings.gradient_tolerance();
     let mut radius = FIRST_RADIUS;
     let mut iteration = 0;
+    // The structured secant correction S to the Fisher information (the curvature of large
+    // residuals it leaves out), and whether the last step was better predicted with it.
+    let mut secant = DMatrix::<f64>::zeros(n, n);
+    let mut augmented = false;
     let why = loop {
         let stationarity = projected_gradient(g.as_slice(), &f, &at_bounds(coords, &theta));
         if stationarity <= target {
@@ -422,8 +450,9 @@ fn levenberg_marquardt(
         if m == 0 {
             break "every parameter is held by a bound".to_string();
         }
+        let model = if augmented { &f + &secant } else { f.clone() };
         let (step, gauss_newton) = trust_region_step(
-            &DMatrix::from_fn(m, m, |i, j| f[(free[i], free[j])]),
+            &DMatrix::from_fn(m, m, |i, j| model[(free[i], free[j])]),
             &DVector::from_fn(m, |i, _| g[free[i]]),
             &free.iter().map(|&i| scale[i]).collect::<Vec<_>>(),
             radius,
@@ -437,8 +466,15 @@ fn levenberg_marquardt(
             .map(|i| (scale[i] * s[i]).powi(2))
             .sum::<f64>()
             .sqrt();
-        // The decrease the Fisher-scoring model predicts for the projected step.
-        let predicted = -g.dot(&s) - 0.5 * s.dot(&(&f * &s));
+        // The decrease the model predicts for the projected step, with the Fisher information
+        // alone and with the secant correction.
+        let fisher_predicted = -g.dot(&s) - 0.5 * s.dot(&(&f * &s));
+        let augmented_predicted = fisher_predicted - 0.5 * s.dot(&(&secant * &s));
+        let predicted = if augmented {
+            augmented_predicted
+        } else {
+            fisher_predicted
+        };
         // Even the full Gauss–Newton step promises less than −log L can show: done. (A step cut
         // short by the trust region promises little on a plateau, where a longer one may not.)
         if gauss_newton && predicted > 0.0 && predicted < RESOLVED * eval.nll.abs().max(1.0) {
@@ -448,8 +484,14 @@ fn levenberg_marquardt(
             evaluations += 1;
             match evaluate_z(problem, coords, &trial) {
                 Ok(next) if next.0.nll.is_finite() => {
-                    let ratio = (eval.nll - next.0.nll) / predicted;
+                    let actual = eval.nll - next.0.nll;
+                    let ratio = actual / predicted;
+                    // NL2SOL's choice (Dennis, Gay & Welsch 1981): the next step uses the model
+                    // that predicted this one better.
+                    augmented =
+                        (actual - augmented_predicted).abs() < (actual - fisher_predicted).abs();
                     if ratio > ACCEPT_ABOVE {
+                        update_secant(&mut secant, &s, &(&next.2 - &g), &next.3);
                         (eval, theta, g, f) = next;
                         z = trial;
                     }

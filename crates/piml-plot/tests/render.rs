@@ -566,9 +566,21 @@ fn waterfall_sorts_the_starts_and_counts_the_failed() {
         ),
         &options,
     );
-    let svg = render_svg(Kind::Waterfall, &[table], None, &options);
+    let svg = render_svg(
+        Kind::Waterfall,
+        std::slice::from_ref(&table),
+        None,
+        &options,
+    );
     assert!(svg.contains("12 starts, 2 failed"));
     assert!(svg.contains("best 10.000000"));
+    // The start tables of a run's shards draw as one run.
+    let mut other = Table::new();
+    other.push("start", Column::I64(vec![12, 13]));
+    other.push_f64("objective", vec![Some(9.5), None]);
+    let svg = render_svg(Kind::Waterfall, &[table, other], None, &options);
+    assert!(svg.contains("14 starts, 3 failed"));
+    assert!(svg.contains("best 9.500000"));
 }
 
 #[test]

@@ -38,7 +38,8 @@ struct Args {
     #[arg(value_enum)]
     kind: KindArg,
     /// Input tables (Parquet or CSV): operator takes PREDICTED TRUTH, trajectories and
-    /// profiles one or more (the first solid, further ones dashed), the other kinds one
+    /// profiles one or more (the first solid, further ones dashed), waterfall one or the start
+    /// tables of a run's shards, the other kinds one
     #[arg(required = true, value_name = "TABLE")]
     inputs: Vec<PathBuf>,
     /// Output picture: .png or .svg (- with --format writes to stdout)

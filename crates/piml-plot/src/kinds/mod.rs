@@ -71,7 +71,7 @@ impl Kind {
     /// How many tables the kind reads: at least, and at most.
     pub fn tables(self) -> (usize, usize) {
         match self {
-            Kind::Trajectories | Kind::Profiles => (1, usize::MAX),
+            Kind::Trajectories | Kind::Profiles | Kind::Waterfall => (1, usize::MAX),
             Kind::Operator => (2, 2),
             _ => (1, 1),
         }
@@ -111,7 +111,7 @@ impl Kind {
             Kind::Residuals => residuals::figure(first, options)?,
             Kind::Operator => operator::figure(first, &inputs.tables[1], options)?,
             Kind::Profile => profile::figure(first, options)?,
-            Kind::Waterfall => waterfall::figure(first, options)?,
+            Kind::Waterfall => waterfall::figure(inputs.tables, options)?,
         };
         if let Some(title) = &options.title {
             figure.title.clone_from(title);

@@ -10,16 +10,19 @@ use crate::figure::{Figure, Level, Lines, Mark, Panel, Series};
 use crate::model::ModelInfo;
 use crate::table::{column_error, numbers};
 
-/// Columns: `start` (the start's index) and `objective`; starts that failed
-/// (null or NaN objective) are counted in the caption.
-pub(crate) fn figure(table: &Table, options: &Options) -> Result<Figure> {
-    table.require_columns(&["start", "objective"])?;
-    numbers(table, "start")?;
-    let mut objective: Vec<f64> = numbers(table, "objective")?
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .collect();
-    let failed = table.n_rows() - objective.len();
+/// Columns: `start` (the start's index) and `objective`, in one table or in the tables of a
+/// run's shards; starts that failed (null or NaN objective) are counted in the caption.
+pub(crate) fn figure(tables: &[Table], options: &Options) -> Result<Figure> {
+    let mut objective = Vec::new();
+    for table in tables {
+        table.require_columns(&["start", "objective"])?;
+        numbers(table, "start")?;
+        objective.extend(numbers(table, "objective")?);
+    }
+    let table = &tables[0];
+    let rows = objective.len();
+    objective.retain(|v| v.is_finite());
+    let failed = rows - objective.len();
     if objective.is_empty() {
         return Err(column_error(
             table,
