@@ -20,7 +20,7 @@
 #
 # Environment: VENV (default venv/), BIN (default target/release), PROBLEMS (default the
 # four above), REPEATS (timed calls per kind, default 20), RUNS (whole-process runs, default
-# 5), STARTS (multistart starts, default 20), SEED (fit-kinetics' seed, default 1), OUT (raw
+# 10), STARTS (multistart starts, default 20), SEED (fit-kinetics' seed, default 1), OUT (raw
 # results, default bench/out/), REPORT (default docs/BENCHMARKS.md), AMICI_MODELS (compiled
 # models, default $OUT/amici-models). AMICI_REUSE=1 loads the models compiled by an earlier
 # run instead of compiling them again (for iterating: the report then shows that run's
@@ -32,7 +32,7 @@ VENV=${VENV:-$root/venv}
 BIN=${BIN:-target/release}
 PROBLEMS=${PROBLEMS:-"Boehm_JProteomeRes2014 Zheng_PNAS2012 Fujita_SciSignal2010 Elowitz_Nature2000"}
 REPEATS=${REPEATS:-20}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-10}
 STARTS=${STARTS:-20}
 SEED=${SEED:-1}
 OUT=${OUT:-bench/out}
