@@ -6,7 +6,7 @@ VENV ?= $(CURDIR)/venv
 PYTHON := $(VENV)/bin/python
 RELEASE := target/release
 
-.PHONY: help build test test-rust test-interop test-slurm demo bench bench-fit venv-test clean lint completions
+.PHONY: help build test test-rust test-interop test-slurm demo bench bench-fit bench-petab venv-test clean lint completions
 
 help:
 	@echo "make demo    fit three candidate mechanisms to noisy Michaelis–Menten data, select, check identifiability, draw pictures"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-slurm   fit-kinetics shards as a job array on a one-node Slurm cluster (root: installs Slurm; CI runs it)"
 	@echo "make bench   side-by-side benchmarks against scipy, CVODE, py-pde and PyTorch (writes docs/BENCHMARKS.md)"
 	@echo "make bench-fit   fit-kinetics against scipy least_squares only (the fit section of docs/BENCHMARKS.md)"
+	@echo "make bench-petab   PEtab problems against AMICI and pyPESTO only (the PEtab section of docs/BENCHMARKS.md)"
 	@echo "make build   release binaries in target/release"
 	@echo "make lint    rustfmt and clippy, as CI would want them"
 
@@ -58,9 +59,14 @@ bench: build
 	bash bench/identifiability.sh
 	bash bench/demo.sh
 	$(MAKE) bench-fit
+	$(MAKE) bench-petab
 
 bench-fit: build
 	bash bench/fit.sh
+
+# Installs Debian's swig, libblas-dev and libhdf5-dev for amici when missing (root).
+bench-petab: build
+	bash bench/petab.sh
 
 # Man pages and bash/zsh/fish completions of every tool, from their clap definitions.
 TOOLS := simulate sample-collocation nondim fit-kinetics fit-pinn fit-operator identifiability plot
