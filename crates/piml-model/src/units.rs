@@ -233,10 +233,11 @@ impl UnitParser<'_> {
                 while self.chars.get(self.pos).is_some_and(|c| {
                     c.is_alphanumeric() || matches!(c, 'µ' | '%' | '#' | '_' | '.')
                 }) {
-                    // A '.' continues a name only inside "a.u.".
-                    if self.chars[self.pos] == '.'
-                        && !self.chars[start..self.pos].starts_with(&['a'])
-                    {
+                    // A '.' continues a word only inside "a.u." and a decimal number (0.5);
+                    // elsewhere it multiplies (`mol.L^-1`).
+                    let word = &self.chars[start..self.pos];
+                    let decimal = !word.is_empty() && word.iter().all(char::is_ascii_digit);
+                    if self.chars[self.pos] == '.' && !word.starts_with(&['a']) && !decimal {
                         break;
                     }
                     self.pos += 1;
@@ -588,6 +589,20 @@ mod tests {
                 .contains("unknown unit 'uMM'")
         );
         assert!(parse_unit("um^").is_err());
+        // A decimal point is part of a number (0.5 mol once read as 0·5 mol); between names a
+        // '.' multiplies.
+        assert!(close(parse_unit("(0.5 mol)").unwrap().scale, 0.5));
+        assert!(close(parse_unit("0.000001 mol").unwrap().scale, 1e-6));
+        assert!(
+            parse_unit("mol.L^-1")
+                .unwrap()
+                .same_as(&parse_unit("M").unwrap())
+        );
+        assert!(
+            parse_unit("a.u.")
+                .unwrap()
+                .same_as(&parse_unit("AU").unwrap())
+        );
     }
 
     fn model(rate_units: &str, rate: &str) -> Model {

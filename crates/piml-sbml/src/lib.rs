@@ -9,6 +9,7 @@ mod error;
 mod lower;
 mod math;
 mod sbml;
+mod units;
 mod xml;
 
 pub use error::{Error, Place};

@@ -195,14 +195,20 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
         if let Some(name) = s.name.as_ref().filter(|n| **n != s.id) {
             entry.insert("description".into(), Value::from(name.clone()));
         }
+        if let Some(units) = &s.units {
+            entry.insert("units".into(), Value::from(units.clone()));
+        }
         species.insert(names.get(&s.id), Value::Object(entry));
     }
     let mut parameters = Map::new();
-    let mut parameter = |id: &str, value: f64, description: Option<&str>| {
+    let mut parameter = |id: &str, value: f64, description: Option<&str>, units: Option<&str>| {
         let mut entry = Map::new();
         entry.insert("value".into(), json!(value));
         if let Some(d) = description {
             entry.insert("description".into(), Value::from(d));
+        }
+        if let Some(u) = units {
+            entry.insert("units".into(), Value::from(u));
         }
         parameters.insert(names.get(id), Value::Object(entry));
     };
@@ -219,13 +225,23 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
             let value = p
                 .value
                 .ok_or_else(|| problem(&p.id, "a parameter with neither a value nor a rule"))?;
-            parameter(&p.id, value, p.name.as_deref().filter(|n| *n != p.id));
+            parameter(
+                &p.id,
+                value,
+                p.name.as_deref().filter(|n| *n != p.id),
+                p.units.as_deref(),
+            );
         }
     }
     for c in &sbml.compartments {
         if !defined.contains_key(c.id.as_str()) {
             // Level 2 gives a 3-D compartment without a size the size 1.
-            parameter(&c.id, c.size.unwrap_or(1.0), Some("compartment size"));
+            parameter(
+                &c.id,
+                c.size.unwrap_or(1.0),
+                Some("compartment size"),
+                c.units.as_deref(),
+            );
         }
     }
     for r in &sbml.reactions {
@@ -234,6 +250,7 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
                 &names.local(&r.id, id),
                 *value,
                 Some(&format!("local parameter of reaction {}", r.id)),
+                None,
             );
         }
     }
@@ -248,6 +265,9 @@ pub(crate) fn lower(sbml: &Sbml, file: &str) -> Result<Lowered, Problem> {
                 .map_or(String::new(), |n| format!(" (model '{n}')"))
         )),
     );
+    if let Some(units) = &sbml.time_units {
+        document.insert("time".into(), json!({ "units": units }));
+    }
     document.insert("species".into(), Value::Object(species));
     document.insert("parameters".into(), Value::Object(parameters));
     document.insert("rates".into(), Value::Object(rendered_rates));

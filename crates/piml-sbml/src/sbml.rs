@@ -7,12 +7,15 @@ use roxmltree::Node;
 
 use crate::error::Error;
 use crate::math::{Lambda, Math};
+use crate::units;
 use crate::xml::{Source, child, elements, list};
 
 #[derive(Debug)]
 pub(crate) struct Compartment {
     pub id: String,
     pub size: Option<f64>,
+    /// Its size's units (piml's unit string), when the model says and piml can write them.
+    pub units: Option<String>,
 }
 
 /// How a species' initial value is given in its attributes.
@@ -33,6 +36,8 @@ pub(crate) struct Species {
     /// Reactions do not change it (set by rules or constant).
     pub boundary: bool,
     pub constant: bool,
+    /// Units of the species' symbol: its substance, or substance per its compartment's size.
+    pub units: Option<String>,
 }
 
 #[derive(Debug)]
@@ -40,6 +45,7 @@ pub(crate) struct Parameter {
     pub id: String,
     pub name: Option<String>,
     pub value: Option<f64>,
+    pub units: Option<String>,
 }
 
 #[derive(Debug)]
@@ -70,6 +76,8 @@ pub(crate) struct Rule {
 pub(crate) struct Sbml {
     pub id: String,
     pub name: Option<String>,
+    /// The model's time units (piml's unit string).
+    pub time_units: Option<String>,
     pub functions: BTreeMap<String, Lambda>,
     pub compartments: Vec<Compartment>,
     pub species: Vec<Species>,
@@ -122,9 +130,30 @@ impl Sbml {
                 Ok((id, Math::lambda(src, lambda)?))
             })
             .collect::<Result<_, Error>>()?;
-        let compartments = list(model, "listOfCompartments", "compartment")
+        let defined = units::definitions(src, model)?;
+        let unit = |reference: Option<&str>| reference.and_then(|r| units::resolve(&defined, r));
+        // Level 2's built-in units are the defaults a unit definition of the same id replaces;
+        // Level 3 names its defaults on <model>.
+        let default = |l3: &str, l2: &str| {
+            if level == 2 {
+                units::resolve(&defined, l2)
+            } else {
+                unit(model.attribute(l3))
+            }
+        };
+        let time_units = default("timeUnits", "time").or_else(|| (level == 2).then(|| "s".into()));
+        let substance_units =
+            default("substanceUnits", "substance").or_else(|| (level == 2).then(|| "mol".into()));
+        let volume_units =
+            default("volumeUnits", "volume").or_else(|| (level == 2).then(|| "L".into()));
+        let compartments: Vec<Compartment> = list(model, "listOfCompartments", "compartment")
             .map(|c| {
+                let three_d = src.number(c, "spatialDimensions")?.is_none_or(|d| d == 3.0);
                 Ok(Compartment {
+                    units: match c.attribute("units") {
+                        Some(r) => unit(Some(r)),
+                        None => volume_units.clone().filter(|_| three_d),
+                    },
                     id: src.attribute(c, "id")?.to_string(),
                     // Level 2's `volume` is Level 1's name for the size.
                     size: match src.number(c, "size")? {
@@ -149,12 +178,27 @@ impl Sbml {
                         );
                     }
                 };
+                let only_substance = src.flag(s, "hasOnlySubstanceUnits", false)?;
+                let substance = match s.attribute("substanceUnits") {
+                    Some(r) => unit(Some(r)),
+                    None => substance_units.clone(),
+                };
+                let volume = compartments
+                    .iter()
+                    .find(|c| Some(c.id.as_str()) == s.attribute("compartment"))
+                    .and_then(|c| c.units.clone());
+                let units = match (substance, only_substance) {
+                    (Some(substance), true) => Some(substance),
+                    (Some(substance), false) => volume.and_then(|v| units::per(&substance, &v)),
+                    (None, _) => None,
+                };
                 Ok(Species {
                     id: src.attribute(s, "id")?.to_string(),
+                    units,
                     name: s.attribute("name").map(str::to_string),
                     compartment: src.attribute(s, "compartment")?.to_string(),
                     initial,
-                    only_substance: src.flag(s, "hasOnlySubstanceUnits", false)?,
+                    only_substance,
                     boundary: src.flag(s, "boundaryCondition", false)?,
                     constant: src.flag(s, "constant", false)?,
                 })
@@ -166,6 +210,7 @@ impl Sbml {
                     id: src.attribute(p, "id")?.to_string(),
                     name: p.attribute("name").map(str::to_string),
                     value: src.number(p, "value")?,
+                    units: unit(p.attribute("units")),
                 })
             })
             .collect::<Result<_, Error>>()?;
@@ -199,6 +244,7 @@ impl Sbml {
         Ok(Sbml {
             id: src.attribute(model, "id").unwrap_or("model").to_string(),
             name: model.attribute("name").map(str::to_string),
+            time_units,
             functions,
             compartments,
             species,

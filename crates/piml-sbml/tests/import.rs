@@ -149,3 +149,65 @@ fn benchmark_models_import_or_name_what_is_not_supported() {
         }
     }
 }
+
+/// Units carried into the model file: Level 2's built-ins as redefined (time in minutes,
+/// substance in µmol, volume in mL, so a concentration is mM), a parameter's own definition
+/// (1/min), a compartment's, an amount species' substance, and a kind piml has no dimension for
+/// (ampere) left out rather than written wrong; Level 3's defaults named on <model>.
+#[test]
+fn unit_definitions_become_the_model_units() {
+    let document = |text: &str| piml_sbml::import(text, "units.xml").unwrap().document;
+    let l2 = document(
+        r#"<?xml version="1.0"?>
+<sbml xmlns="http://www.sbml.org/sbml/level2/version4" level="2" version="4">
+ <model id="units">
+  <listOfUnitDefinitions>
+   <unitDefinition id="time"><listOfUnits><unit kind="second" multiplier="60"/></listOfUnits></unitDefinition>
+   <unitDefinition id="substance"><listOfUnits><unit kind="mole" scale="-6"/></listOfUnits></unitDefinition>
+   <unitDefinition id="volume"><listOfUnits><unit kind="litre" scale="-3"/></listOfUnits></unitDefinition>
+   <unitDefinition id="per_min"><listOfUnits><unit kind="second" exponent="-1" multiplier="60"/></listOfUnits></unitDefinition>
+   <unitDefinition id="current"><listOfUnits><unit kind="ampere"/></listOfUnits></unitDefinition>
+  </listOfUnitDefinitions>
+  <listOfCompartments><compartment id="cell" size="2"/></listOfCompartments>
+  <listOfSpecies>
+   <species id="A" compartment="cell" initialConcentration="1"/>
+   <species id="B" compartment="cell" initialAmount="0" hasOnlySubstanceUnits="true"/>
+  </listOfSpecies>
+  <listOfParameters>
+   <parameter id="k" value="0.3" units="per_min"/>
+   <parameter id="I" value="1" units="current"/>
+  </listOfParameters>
+  <listOfReactions><reaction id="conversion" reversible="false">
+   <listOfReactants><speciesReference species="A"/></listOfReactants>
+   <listOfProducts><speciesReference species="B"/></listOfProducts>
+   <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">
+    <apply><times/><ci>cell</ci><ci>k</ci><ci>A</ci></apply></math></kineticLaw>
+  </reaction></listOfReactions>
+ </model>
+</sbml>"#,
+    );
+    assert_eq!(l2["time"]["units"], "min");
+    assert_eq!(l2["species"]["A"]["units"], "mM");
+    assert_eq!(l2["species"]["B"]["units"], "umol");
+    assert_eq!(l2["parameters"]["cell"]["units"], "mL");
+    assert_eq!(l2["parameters"]["k"]["units"], "1/min");
+    assert!(l2["parameters"]["I"].get("units").is_none());
+    let model = Model::from_json_str(&l2.to_string(), "units.json").unwrap();
+    assert!(piml_model::units::check_units(&model).is_empty());
+    let l3 = document(
+        r#"<?xml version="1.0"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="units3" timeUnits="hour" substanceUnits="nanomole" volumeUnits="litre">
+  <listOfUnitDefinitions>
+   <unitDefinition id="hour"><listOfUnits><unit kind="second" multiplier="3600" exponent="1" scale="0"/></listOfUnits></unitDefinition>
+   <unitDefinition id="nanomole"><listOfUnits><unit kind="mole" scale="-9" exponent="1" multiplier="1"/></listOfUnits></unitDefinition>
+  </listOfUnitDefinitions>
+  <listOfCompartments><compartment id="c" size="1" constant="true" spatialDimensions="3"/></listOfCompartments>
+  <listOfSpecies><species id="X" compartment="c" initialConcentration="1" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/></listOfSpecies>
+ </model>
+</sbml>"#,
+    );
+    assert_eq!(l3["time"]["units"], "h");
+    assert_eq!(l3["species"]["X"]["units"], "nM");
+    assert_eq!(l3["parameters"]["c"]["units"], "L");
+}
