@@ -77,11 +77,18 @@ pub enum Method {
 }
 
 impl Method {
+    pub const ALL: [Method; 2] = [Method::LevenbergMarquardt, Method::Lbfgs];
+
     pub fn name(self) -> &'static str {
         match self {
             Method::LevenbergMarquardt => "levenberg-marquardt",
             Method::Lbfgs => "lbfgs",
         }
+    }
+
+    /// The method of that [`Method::name`].
+    pub fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 

@@ -71,10 +71,9 @@ impl FitSettings {
     }
 
     pub fn from_json(v: &Value) -> Option<FitSettings> {
-        let method = match v["method"].as_str()? {
-            "levenberg-marquardt" => MethodArg::Lm,
-            "lbfgs" => MethodArg::Lbfgs,
-            _ => return None,
+        let method = match Method::from_name(v["method"].as_str()?)? {
+            Method::LevenbergMarquardt => MethodArg::Lm,
+            Method::Lbfgs => MethodArg::Lbfgs,
         };
         let ode = OdeArg::from_str(v["ode"].as_str()?, true).ok()?;
         Some(FitSettings {

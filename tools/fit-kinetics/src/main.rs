@@ -306,6 +306,9 @@ fn merge(args: MergeArgs) -> Result<()> {
         .map(|p| Ok((p.display().to_string(), read_table(p)?)))
         .collect::<Result<Vec<_>>>()?;
     let (first_file, first) = &tables[0];
+    if first.metadata().contains_key(petab::META_PETAB) {
+        return petab::merge(&args, &tables, started);
+    }
     let mut job = starts::job_of(first, first_file)?;
     for (file, t) in &tables[1..] {
         for key in [
@@ -324,7 +327,8 @@ fn merge(args: MergeArgs) -> Result<()> {
         job.data = d.clone();
     }
     let problems = job.problems()?;
-    let results = starts::from_tables(&tables, &problems, job.settings.starts)?;
+    let results =
+        starts::from_tables(&tables, &starts::Fitted::of(&problems), job.settings.starts)?;
     let provenance = Provenance::from_env("fit-kinetics", Some(job.settings.seed));
     finish(
         &job,

@@ -1,67 +1,216 @@
 //! PEtab problems (PROBLEM.yaml in place of a model file): `--evaluate` at the nominal values,
 //! or a multistart maximum-likelihood fit of the estimated parameters with piml-fit's
-//! optimisers on the PEtab likelihood.
+//! optimisers on the PEtab likelihood — whole, or in shards whose start tables `merge` joins
+//! into the document the whole run writes.
 
 use std::path::Path;
+use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use piml_fit::{Outcome, StartResult};
 use piml_io::{Outputs, Provenance, Table};
 use piml_petab::{Fit, Problem};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::Args;
 use crate::evaluate;
+use crate::starts::{self, Fitted};
+use crate::{Args, MergeArgs};
 
 /// Starts whose log-likelihood is within this of the best have reached it (the 0.01
 /// against a published optimum; a waterfall's plateau is far flatter).
 const REACHED: f64 = 1e-2;
 
+/// Metadata of a PEtab start table: the problem file and the run's settings.
+pub(crate) const META_PETAB: &str = "piml.fit.petab";
+
+/// What a PEtab multistart is: the problem and every setting its starts depend on.
+struct Run {
+    problem: String,
+    starts: usize,
+    seed: u64,
+    optimiser: piml_fit::Settings,
+    integration: piml_petab::Settings,
+}
+
+impl Run {
+    fn to_json(&self) -> Value {
+        json!({"problem": self.problem, "starts": self.starts, "seed": self.seed,
+               "method": self.optimiser.method.name(),
+               "max_iterations": self.optimiser.max_iterations,
+               "rtol": self.integration.rtol, "atol": self.integration.atol})
+    }
+
+    fn from_json(v: &Value) -> Option<Run> {
+        let method = piml_fit::Method::from_name(v["method"].as_str()?)?;
+        Some(Run {
+            problem: v["problem"].as_str()?.to_string(),
+            starts: usize::try_from(v["starts"].as_u64()?).ok()?,
+            seed: v["seed"].as_u64()?,
+            optimiser: piml_fit::Settings {
+                method,
+                max_iterations: v["max_iterations"].as_u64()?,
+                ..piml_fit::Settings::default()
+            },
+            integration: piml_petab::Settings {
+                rtol: v["rtol"].as_f64()?,
+                atol: v["atol"].as_f64()?,
+                ..piml_petab::Settings::default()
+            },
+        })
+    }
+}
+
 pub(crate) fn run(args: &Args, file: &Path, output: &Path) -> Result<()> {
     if args.data.is_some() {
         bail!("--data: a PEtab problem names its own measurements");
     }
-    let settings = piml_petab::Settings {
+    let integration = piml_petab::Settings {
         rtol: args.rtol,
         atol: args.atol,
         ..piml_petab::Settings::default()
     };
     if args.evaluate {
-        return evaluate::petab(file, &args.common.set, output, settings);
+        return evaluate::petab(file, &args.common.set, output, integration);
     }
-    if args.common.shard()?.count > 1 || args.checkpoint.dir.is_some() || args.predict.is_some() {
-        bail!("--shard, --checkpoint and --predict are not available for PEtab problems yet");
+    if args.checkpoint.dir.is_some() || args.predict.is_some() {
+        bail!("--checkpoint and --predict are not available for PEtab problems yet");
     }
     if !args.common.set.is_empty() {
         bail!(
             "--set applies to a PEtab problem with --evaluate; a fit starts from its parameter table"
         );
     }
-    let problem = Problem::load(file)?;
-    let fit = Fit::new(&problem, settings);
-    let optimiser = piml_fit::Settings {
-        method: args.method.into(),
-        max_iterations: args.max_iterations,
-        ..piml_fit::Settings::default()
+    let started = Instant::now();
+    let shard = args.common.shard()?;
+    let run = Run {
+        problem: file.display().to_string(),
+        starts: args.starts,
+        seed: args.common.seed,
+        optimiser: piml_fit::Settings {
+            method: args.method.into(),
+            max_iterations: args.max_iterations,
+            ..piml_fit::Settings::default()
+        },
+        integration,
     };
-    let seed = args.common.seed;
-    let started = std::time::Instant::now();
-    let outcomes: Vec<piml_fit::Outcome> = (0..args.starts)
+    let problem = Problem::load(file)?;
+    let fit = Fit::new(&problem, run.integration);
+    let results: Vec<StartResult> = shard
+        .range(run.starts)
         .into_par_iter()
-        .map(|i| fit.from(&fit.start(i, seed), &optimiser))
+        .map(|index| StartResult {
+            index,
+            outcome: fit.from(&fit.start(index, run.seed), &run.optimiser),
+        })
         .collect();
+    let provenance = Provenance::from_env("fit-kinetics", Some(run.seed));
+    let table = start_table(&problem, &fit, &run, &results, &provenance);
+    let mut written = Outputs::default();
+    if shard.count > 1 {
+        written.table(output, &table)?;
+        return Ok(written.commit()?);
+    }
+    if let Some(path) = &args.starts_table {
+        written.table(path, &table)?;
+    }
+    let document = document(&problem, &fit, &run, &results, started)?;
+    written.json(output, &provenance.document(&problem.model.name, document))?;
+    Ok(written.commit()?)
+}
+
+/// `fit-kinetics merge` of the start tables of a PEtab problem's shards.
+pub(crate) fn merge(args: &MergeArgs, tables: &[(String, Table)], started: Instant) -> Result<()> {
+    if args.predict.is_some() || args.data.is_some() {
+        bail!("--predict and --data are not available for PEtab problems");
+    }
+    let (first_file, first) = &tables[0];
+    let recorded = first
+        .metadata()
+        .get(META_PETAB)
+        .expect("checked by the caller");
+    for (file, t) in &tables[1..] {
+        if t.metadata().get(META_PETAB) != Some(recorded) {
+            bail!(
+                "{file}: '{META_PETAB}' differs from {first_file}'s: the tables come from different runs"
+            );
+        }
+    }
+    let run = serde_json::from_str(recorded)
+        .ok()
+        .as_ref()
+        .and_then(Run::from_json)
+        .with_context(|| format!("{first_file}: metadata '{META_PETAB}' is damaged"))?;
+    let problem = Problem::load(Path::new(&run.problem))?;
+    let fit = Fit::new(&problem, run.integration);
+    let mut results = starts::from_tables(tables, &[fitted(&problem, &fit)], run.starts)?;
+    let results = results.pop().expect("one problem");
+    let provenance = Provenance::from_env("fit-kinetics", Some(run.seed));
+    let document = document(&problem, &fit, &run, &results, started)?;
+    let mut written = Outputs::default();
+    written.json(
+        &args.output,
+        &provenance.document(&problem.model.name, document),
+    )?;
+    Ok(written.commit()?)
+}
+
+/// The problem as its start table names it: the model and the estimated rows of the
+/// parameter table.
+fn fitted(problem: &Problem, fit: &Fit) -> Fitted {
+    Fitted {
+        name: problem.model.name.clone(),
+        estimated: fit
+            .free()
+            .iter()
+            .map(|&j| problem.parameters[j].id.clone())
+            .collect(),
+    }
+}
+
+fn start_table(
+    problem: &Problem,
+    fit: &Fit,
+    run: &Run,
+    results: &[StartResult],
+    provenance: &Provenance,
+) -> Table {
+    let mut table = starts::rows(&[fitted(problem, fit)], &[results.to_vec()]);
+    table.push_f64(
+        "log_likelihood",
+        results
+            .iter()
+            .map(|r| Some(-r.outcome.nll).filter(|v| v.is_finite()))
+            .collect(),
+    );
+    let mut meta = provenance.table_metadata(&problem.model.source_json());
+    meta.insert(META_PETAB.into(), run.to_json().to_string());
+    table.set_metadata(meta);
+    table
+}
+
+/// The result document of a whole run (or of the merge of its shards): the best start's
+/// estimates, log-likelihood and χ², and the waterfall.
+fn document(
+    problem: &Problem,
+    fit: &Fit,
+    run: &Run,
+    results: &[StartResult],
+    started: Instant,
+) -> Result<Value> {
+    let outcomes: Vec<&Outcome> = results.iter().map(|r| &r.outcome).collect();
     let best = (0..outcomes.len())
         .filter(|&i| outcomes[i].nll.is_finite())
         .min_by(|&a, &b| outcomes[a].nll.total_cmp(&outcomes[b].nll));
     let Some(best) = best else {
         bail!(
             "{}: no start could be evaluated: {}",
-            file.display(),
+            run.problem,
             outcomes[0].message
         );
     };
     let theta = fit.full(&outcomes[best].theta);
-    let at_best = problem.evaluate(&theta, &settings, false)?;
+    let at_best = problem.evaluate(&theta, &run.integration, false)?;
     let free = fit.free();
     let parameters: Map<String, Value> = problem
         .parameters
@@ -78,45 +227,23 @@ pub(crate) fn run(args: &Args, file: &Path, output: &Path) -> Result<()> {
     let mut waterfall: Vec<f64> = outcomes.iter().map(|o| -o.nll).collect();
     waterfall.sort_by(|a, b| b.total_cmp(a));
     let best_llh = -outcomes[best].nll;
-    let body = json!({
-        "problem": file.display().to_string(),
+    Ok(json!({
+        "problem": run.problem,
         "measurements": problem.n_measurements(),
         "log_likelihood": at_best.log_likelihood,
         "chi2": at_best.chi2,
         "parameters": parameters,
         "starts": {
             "count": outcomes.len(),
-            "best": best,
+            "best": results[best].index,
             "converged": outcomes.iter().filter(|o| o.converged).count(),
             "reached_best": waterfall.iter().filter(|l| **l >= best_llh - REACHED).count(),
             "reached_within": REACHED,
             "waterfall": waterfall,
         },
-        "settings": {"method": optimiser.method.name(), "max_iterations": optimiser.max_iterations,
-                     "seed": seed, "rtol": settings.rtol, "atol": settings.atol},
+        "settings": {"method": run.optimiser.method.name(),
+                     "max_iterations": run.optimiser.max_iterations,
+                     "seed": run.seed, "rtol": run.integration.rtol, "atol": run.integration.atol},
         "wall_seconds": started.elapsed().as_secs_f64(),
-    });
-    let provenance = Provenance::from_env("fit-kinetics", Some(seed));
-    let mut written = Outputs::default();
-    written.json(output, &provenance.document(&problem.model.name, body))?;
-    if let Some(path) = &args.starts_table {
-        let mut table = Table::new();
-        table.push_i64("start", (0..outcomes.len() as i64).collect());
-        table.push_f64("objective", outcomes.iter().map(|o| Some(o.nll)).collect());
-        table.push_f64(
-            "log_likelihood",
-            outcomes.iter().map(|o| Some(-o.nll)).collect(),
-        );
-        table.push_i64(
-            "converged",
-            outcomes.iter().map(|o| i64::from(o.converged)).collect(),
-        );
-        table.push_i64(
-            "iterations",
-            outcomes.iter().map(|o| o.iterations as i64).collect(),
-        );
-        table.set_metadata(provenance.table_metadata("null"));
-        written.table(path, &table)?;
-    }
-    Ok(written.commit()?)
+    }))
 }

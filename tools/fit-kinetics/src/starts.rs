@@ -20,18 +20,56 @@ fn estimate_column(name: &str) -> String {
     format!("estimate_{name}")
 }
 
-/// The rows of the starts `results[m]` of every model m.
+/// A fitted model as its start table names it: the model's name and its estimated
+/// parameters, in the optimiser's order.
+pub(crate) struct Fitted {
+    pub name: String,
+    pub estimated: Vec<String>,
+}
+
+impl Fitted {
+    pub fn of(problems: &[Problem]) -> Vec<Fitted> {
+        problems
+            .iter()
+            .map(|p| Fitted {
+                name: p.model().name.clone(),
+                estimated: p.estimated().iter().map(|e| e.name.clone()).collect(),
+            })
+            .collect()
+    }
+}
+
+/// The start table of a run of model files: the rows, and the models, data file and settings
+/// in its metadata.
 pub(crate) fn to_table(
     job: &Job,
     problems: &[Problem],
     results: &[Vec<StartResult>],
     provenance: &Provenance,
 ) -> Table {
+    let mut table = rows(&Fitted::of(problems), results);
+    let mut meta = provenance.table_metadata(&job.models[0].source_json());
+    let models: Vec<Value> = job
+        .files
+        .iter()
+        .zip(&job.models)
+        .map(|(f, m)| json!({"file": f, "model": m.source}))
+        .collect();
+    meta.insert(META_MODELS.into(), Value::Array(models).to_string());
+    meta.insert(META_DATA.into(), job.data.display().to_string());
+    meta.insert(META_SETTINGS.into(), job.settings.to_json().to_string());
+    table.set_metadata(meta);
+    table
+}
+
+/// One row per start of every model (`results[m]` of `models[m]`): its objective, whether it
+/// converged, its iterations, evaluations and message, and its estimates.
+pub(crate) fn rows(models: &[Fitted], results: &[Vec<StartResult>]) -> Table {
     let mut names: Vec<String> = Vec::new();
-    for p in problems {
-        for e in p.estimated() {
-            if !names.contains(&e.name) {
-                names.push(e.name.clone());
+    for m in models {
+        for e in &m.estimated {
+            if !names.contains(e) {
+                names.push(e.clone());
             }
         }
     }
@@ -43,10 +81,10 @@ pub(crate) fn to_table(
     let mut evaluations = Vec::new();
     let mut message = Vec::new();
     let mut estimates: Vec<Vec<Option<f64>>> = vec![Vec::new(); names.len()];
-    for (p, rs) in problems.iter().zip(results) {
+    for (p, rs) in models.iter().zip(results) {
         for r in rs {
             let o = &r.outcome;
-            model.push(Some(p.model().name.clone()));
+            model.push(Some(p.name.clone()));
             start.push(r.index as i64);
             converged.push(i64::from(o.converged));
             objective.push(Some(o.nll).filter(|v| v.is_finite()));
@@ -55,9 +93,9 @@ pub(crate) fn to_table(
             message.push(Some(o.message.clone()));
             for (name, col) in names.iter().zip(&mut estimates) {
                 let v = p
-                    .estimated()
+                    .estimated
                     .iter()
-                    .position(|e| &e.name == name)
+                    .position(|e| e == name)
                     .map(|i| o.theta[i])
                     .filter(|v| v.is_finite());
                 col.push(v);
@@ -75,17 +113,6 @@ pub(crate) fn to_table(
     for (name, col) in names.iter().zip(estimates) {
         table.push_f64(&estimate_column(name), col);
     }
-    let mut meta = provenance.table_metadata(&job.models[0].source_json());
-    let models: Vec<Value> = job
-        .files
-        .iter()
-        .zip(&job.models)
-        .map(|(f, m)| json!({"file": f, "model": m.source}))
-        .collect();
-    meta.insert(META_MODELS.into(), Value::Array(models).to_string());
-    meta.insert(META_DATA.into(), job.data.display().to_string());
-    meta.insert(META_SETTINGS.into(), job.settings.to_json().to_string());
-    table.set_metadata(meta);
     table
 }
 
@@ -142,10 +169,10 @@ fn integers(t: &Table, file: &str, name: &str) -> Result<Vec<i64>> {
 /// shards), checked complete: each start of each model exactly once.
 pub(crate) fn from_tables(
     tables: &[(String, Table)],
-    problems: &[Problem],
+    models: &[Fitted],
     total: usize,
 ) -> Result<Vec<Vec<StartResult>>> {
-    let mut found: Vec<BTreeMap<usize, StartResult>> = vec![BTreeMap::new(); problems.len()];
+    let mut found: Vec<BTreeMap<usize, StartResult>> = vec![BTreeMap::new(); models.len()];
     for (file, t) in tables {
         let model = t.utf8_column("model")?;
         let start = integers(t, file, "start")?;
@@ -156,18 +183,18 @@ pub(crate) fn from_tables(
         let message = t.utf8_column("message")?;
         for r in 0..t.n_rows() {
             let name = model[r].as_deref().unwrap_or_default();
-            let Some(m) = problems.iter().position(|p| p.model().name == name) else {
+            let Some(m) = models.iter().position(|p| p.name == name) else {
                 bail!(
                     "{file}: row {}: model '{name}' is not one of the run's models",
                     r + 1
                 );
             };
-            let theta = problems[m]
-                .estimated()
+            let theta = models[m]
+                .estimated
                 .iter()
-                .map(|e| match t.column(&estimate_column(&e.name)) {
+                .map(|e| match t.column(&estimate_column(e)) {
                     Some(Column::F64(v)) => Ok(v[r].unwrap_or(f64::NAN)),
-                    _ => bail!("{file}: no numeric column '{}'", estimate_column(&e.name)),
+                    _ => bail!("{file}: no numeric column '{}'", estimate_column(e)),
                 })
                 .collect::<Result<Vec<f64>>>()?;
             let index = usize::try_from(start[r])
@@ -211,7 +238,7 @@ pub(crate) fn from_tables(
             };
             bail!(
                 "model '{}': starts {shown} of {total} are missing: merge the start tables of every shard",
-                problems[m].model().name
+                models[m].name
             );
         }
     }

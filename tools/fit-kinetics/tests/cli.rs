@@ -767,4 +767,43 @@ fn a_petab_problem_is_fitted_from_several_starts() {
     assert_eq!(doc["parameters"].as_object().unwrap().len(), 11);
     let starts = piml_io::read_table(Path::new(&table)).unwrap();
     assert_eq!(starts.n_rows(), 4);
+    // The same four starts as two shards, merged: the same document (timings and the command
+    // aside), and the start tables of both plot as one waterfall.
+    let shards: Vec<String> = (0..2).map(|i| dir.path(&format!("s{i}.parquet"))).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        let index = format!("{i}/2");
+        run_ok(
+            BIN,
+            &[
+                arg(&yaml),
+                "--starts",
+                "4",
+                "--seed",
+                "1",
+                "--shard",
+                &index,
+                "-o",
+                shard,
+            ],
+        );
+    }
+    let merged = dir.path("merged.json");
+    run_ok(BIN, &["merge", &shards[0], &shards[1], "-o", &merged]);
+    let mut merged: Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let mut whole = doc;
+    for d in [&mut merged, &mut whole] {
+        let d = d.as_object_mut().unwrap();
+        d.remove("wall_seconds");
+        d.remove("command");
+    }
+    assert_eq!(merged, whole);
+    // A shard missing is named.
+    let out = run(BIN, &["merge", &shards[0], "-o", &dir.path("part.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("starts 2, 3 of 4 are missing"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
