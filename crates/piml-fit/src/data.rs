@@ -300,9 +300,11 @@ impl Dataset {
                         "row {row}, column '{name}': {v} is not finite"
                     )));
                 }
-                if noise_kind(model, o) == NoiseKind::Lognormal && v <= 0.0 {
+                let kind = noise_kind(model, o);
+                if kind.is_logarithmic() && v <= 0.0 {
                     return Err(bad(format!(
-                        "row {row}, column '{name}': {v} is not positive, but observable '{name}' has lognormal noise (log of the data)"
+                        "row {row}, column '{name}': {v} is not positive, but observable '{name}' has {} noise (log of the data)",
+                        kind.name()
                     )));
                 }
                 let sigma = match &sigmas[k] {

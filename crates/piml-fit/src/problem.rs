@@ -651,8 +651,8 @@ impl Problem {
         let p = self.full_parameters(theta);
         let points = &self.data.points;
 
-        // Each point maps to a Gaussian N(μ, e^{2u}) of z (z = y, or ln y for
-        // lognormal noise): μ = f or ln f, u = ln σ (+ ln|f| for proportional noise).
+        // Each point maps to a Gaussian N(μ, e^{2u}) of z (z = y, or ln y or log₁₀ y for
+        // lognormal noise): μ = f, ln f or log₁₀ f, u = ln σ (+ ln|f| for proportional noise).
         struct Terms {
             z: f64,
             mu: f64,
@@ -688,6 +688,15 @@ impl Problem {
                     u_extra: 0.0,
                     du_df: 0.0,
                     constant: pt.value.ln(),
+                },
+                // The density of y: that of log₁₀ y times its derivative 1/(y ln 10).
+                NoiseKind::Log10normal => Terms {
+                    z: pt.value.log10(),
+                    mu: f.log10(),
+                    dmu_df: 1.0 / (f * std::f64::consts::LN_10),
+                    u_extra: 0.0,
+                    du_df: 0.0,
+                    constant: (pt.value * std::f64::consts::LN_10).ln(),
                 },
             };
             finite &= t.mu.is_finite() && t.u_extra.is_finite();

@@ -337,12 +337,24 @@ fn lotka_volterra_lognormal_recovers_parameters_and_initial_values() {
 
 /// The exact gradient (sensitivities, profiled sigmas by the envelope theorem)
 /// against central differences of −log L, for every noise kind: Gaussian with
-/// a sigma column, proportional and lognormal with profiled sigmas, and
-/// initial values as parameters.
+/// a sigma column, proportional, lognormal and log10-normal with profiled sigmas,
+/// and initial values as parameters.
 #[test]
 fn gradients_match_finite_differences() {
     let mm = model("kinetics/michaelis-menten.json");
     let lv = model("kinetics/lotka-volterra-initial.json");
+    let lv10 = Model::from_json_str(
+        &std::fs::read_to_string(testdata("kinetics/lotka-volterra-initial.json"))
+            .unwrap()
+            .replace("\"lognormal\"", "\"log10normal\""),
+        "lotka-volterra-log10",
+    )
+    .unwrap();
+    assert!(
+        lv10.observables
+            .iter()
+            .all(|o| o.noise.as_ref().unwrap().kind == NoiseKind::Log10normal)
+    );
     let lv_data = {
         let plan = Plan {
             model: &lv,
@@ -369,6 +381,11 @@ fn gradients_match_finite_differences() {
             vec![0.8, 2.5],
         ),
         (mm.clone(), simulate(&mm, 3), vec![1.2, 1.7]),
+        (
+            lv10,
+            lv_data.clone(),
+            vec![1.0, 0.45, 0.09, 0.42, 9.0, 11.0],
+        ),
         (lv, lv_data, vec![1.0, 0.45, 0.09, 0.42, 9.0, 11.0]),
     ];
     for (m, table, theta) in cases {

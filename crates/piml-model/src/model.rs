@@ -79,14 +79,22 @@ pub enum NoiseKind {
     Proportional,
     /// y = f·exp(σ·ε)
     Lognormal,
+    /// y = f·10^(σ·ε): σ on the log₁₀ scale (PEtab's log10 observables)
+    Log10normal,
 }
 
 impl NoiseKind {
-    pub const NAMES: [(NoiseKind, &'static str); 3] = [
+    pub const NAMES: [(NoiseKind, &'static str); 4] = [
         (NoiseKind::Gaussian, "gaussian"),
         (NoiseKind::Proportional, "proportional"),
         (NoiseKind::Lognormal, "lognormal"),
+        (NoiseKind::Log10normal, "log10normal"),
     ];
+
+    /// Whether the noise acts on the logarithm of the observable (which must then be positive).
+    pub fn is_logarithmic(self) -> bool {
+        matches!(self, NoiseKind::Lognormal | NoiseKind::Log10normal)
+    }
 
     pub fn from_name(s: &str) -> Option<NoiseKind> {
         Self::NAMES.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)

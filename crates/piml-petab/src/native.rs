@@ -6,7 +6,7 @@
 //!
 //! What piml's model file cannot say is refused by name rather than approximated: rates that
 //! switch at given times, pre-equilibration, steady-state (`time = inf`) measurements, Laplace
-//! noise, placeholders that differ between a observable's rows, noise formulas other than a
+//! noise, placeholders that differ between an observable's rows, noise formulas other than a
 //! number or a parameter, and conditions that set a parameter to an estimated one.
 
 use std::collections::BTreeMap;
@@ -78,26 +78,12 @@ impl Problem {
             }
             let (formula, noise) = self.observable_native(observable, &rows).map_err(refuse)?;
             used.extend(formula.symbols());
-            let (kind, sigma) = match (&noise, observable.transform) {
-                (Sigma::Parameter(p), Transform::Log10) => {
-                    return Err(refuse(format!(
-                        "observable '{}': log10-normal noise with the estimated σ '{p}' (piml's \
-                         lognormal σ is on the natural-log scale)",
-                        observable.id
-                    )));
-                }
-                (_, Transform::Lin) => ("gaussian", noise),
-                (_, Transform::Log) => ("lognormal", noise),
-                // log10 y ~ N(log10 m, σ²) is ln y ~ N(ln m, (σ ln 10)²): the same density.
-                (Sigma::Number(s), Transform::Log10) => {
-                    ("lognormal", Sigma::Number(s * std::f64::consts::LN_10))
-                }
-                (Sigma::PerRow(s), Transform::Log10) => (
-                    "lognormal",
-                    Sigma::PerRow(s.iter().map(|s| s * std::f64::consts::LN_10).collect()),
-                ),
+            let kind = match observable.transform {
+                Transform::Lin => "gaussian",
+                Transform::Log => "lognormal",
+                Transform::Log10 => "log10normal",
             };
-            let noise = match sigma {
+            let noise = match noise {
                 Sigma::Number(s) => json!({"kind": kind, "sigma": s}),
                 Sigma::Parameter(p) => {
                     used.insert(p.clone());

@@ -81,10 +81,7 @@ const BENCHMARK: [(&str, Option<&str>); 4] = [
         "Fujita_SciSignal2010",
         Some("switch at a given time (t = EGF_end)"),
     ),
-    (
-        "Elowitz_Nature2000",
-        Some("log10-normal noise with the estimated σ 'sigma'"),
-    ),
+    ("Elowitz_Nature2000", None),
 ];
 
 #[test]

@@ -42,6 +42,7 @@ impl NoiseSpec {
             NoiseKind::Gaussian => f + self.sigma * e,
             NoiseKind::Proportional => f * (1.0 + self.sigma * e),
             NoiseKind::Lognormal => f * (self.sigma * e).exp(),
+            NoiseKind::Log10normal => f * 10f64.powf(self.sigma * e),
         }
     }
 }

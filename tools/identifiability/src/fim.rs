@@ -19,7 +19,7 @@ Examples:
 
 The parameters are those marked \"estimate\" (every parameter when none is); their values come
 from --fit (fit-kinetics' fit.json), else from the model. The likelihood is fit-kinetics':
-gaussian, proportional or lognormal noise; sigma from a sigma_<name> column, else the model's
+gaussian, proportional, lognormal or log10normal noise; sigma from a sigma_<name> column, else the model's
 noise sigma (a number or a parameter), else estimated per observable (a nuisance). Eigenvalues below 1e-10 of the largest are null directions
 (not identifiable from these data), below 1e-6 sloppy.";
 

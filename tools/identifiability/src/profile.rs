@@ -21,7 +21,7 @@ Examples:
       --report r-$SLURM_ARRAY_TASK_ID.json
   identifiability merge p-*.parquet -o profiles.parquet --report profiles.json
 
-The likelihood and the optimiser are fit-kinetics': gaussian, proportional or lognormal
+The likelihood and the optimiser are fit-kinetics': gaussian, proportional, lognormal or log10normal
 noise; sigma from a sigma_<name> column, else the model's noise sigma (a number or a
 parameter, re-optimised when estimated), else estimated per observable at every profile
 point; bounded Levenberg–Marquardt from the --fit values (fit-kinetics' fit.json).";

@@ -69,7 +69,8 @@ pub(crate) struct Args {
     /// Experiment: a condition of the model, or `all` for every one
     #[arg(long, value_name = "NAME|all")]
     condition: Option<String>,
-    /// Noise on the observables: gaussian:SIGMA, proportional:CV, lognormal:SIGMA, or `model`
+    /// Noise on the observables: gaussian:SIGMA, proportional:CV, lognormal:SIGMA,
+    /// log10normal:SIGMA, or `model`
     #[arg(long, value_name = "KIND:SIGMA|model")]
     noise: Option<String>,
     /// Keep K random output times per observable and condition (sparse sampling)
