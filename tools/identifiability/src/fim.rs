@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use piml_cli::warn;
 use piml_fit::InitialFrom;
-use piml_identify::{apply_fit, fim_report, fisher_information, problem_on_grid};
-use piml_io::{Provenance, read_json, write_json};
+use piml_identify::{fim_report, fisher_information, problem_on_grid};
+use piml_io::{Provenance, write_json};
 use piml_ode::{Method, OdeSolver};
 
 use crate::source::{self, Measurements, Source};
@@ -130,20 +130,13 @@ enum MethodArg {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let Source { mut model, data } = source::start(
+    let Source { model, data } = source::at_fit(
         &args.common,
         &args.model,
         args.data.as_deref(),
-        true,
-        &args.fit.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        args.fit.as_deref(),
         &[args.output.as_path()],
     )?;
-    if let Some(path) = &args.fit {
-        let fit: serde_json::Value = read_json(path)?;
-        apply_fit(&mut model, &fit, &path.display().to_string())?;
-        // --set has the last word over the fit.
-        args.common.apply_sets(&mut model)?;
-    }
     let problem = load_problem(&model, data, &args.integration)?;
     let fisher = fisher_information(&problem)?;
     let provenance = Provenance::from_env("identifiability", None);

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use piml_identify::{ProfilePoint, analysed, apply_fit, profile_report, profiles};
-use piml_io::{META_MODEL, Outputs, Provenance, Table, read_json, read_table};
+use piml_identify::{ProfilePoint, analysed, profile_report, profiles};
+use piml_io::{META_MODEL, Outputs, Provenance, Table, read_table};
 use piml_model::{Model, Scale};
 
 use crate::fim::{Integration, load_problem};
@@ -163,19 +163,13 @@ fn write(
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let Source { mut model, data } = source::start(
+    let Source { model, data } = source::at_fit(
         &args.common,
         &args.model,
         args.data.as_deref(),
-        true,
-        &args.fit.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        args.fit.as_deref(),
         &[args.output.as_path(), args.report.as_path()],
     )?;
-    if let Some(path) = &args.fit {
-        let fit: serde_json::Value = read_json(path)?;
-        apply_fit(&mut model, &fit, &path.display().to_string())?;
-        args.common.apply_sets(&mut model)?;
-    }
     let (names, scales) = names_and_scales(&model);
     for name in &names {
         if FIXED.contains(&name.as_str()) {

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use piml_io::{Table, read_table};
+use piml_identify::apply_fit;
+use piml_io::{Table, read_json, read_table};
 use piml_model::Model;
 
 /// The model, and the measurements when the subcommand reads some.
@@ -70,4 +71,23 @@ pub(crate) fn start(
             name: format!("{file} (its measurement table)"),
         }),
     })
+}
+
+/// [`start`] for `fim` and `profile`: the measurements required, and the model at the values of
+/// the fit document `fit` (fit-kinetics' fit.json) when one is given, `--set` having the last
+/// word.
+pub(crate) fn at_fit(
+    common: &piml_cli::CommonArgs,
+    model: &Path,
+    data: Option<&Path>,
+    fit: Option<&Path>,
+    outputs: &[&Path],
+) -> Result<Source> {
+    let mut source = start(common, model, data, true, &Vec::from_iter(fit), outputs)?;
+    if let Some(path) = fit {
+        let document: serde_json::Value = read_json(path)?;
+        apply_fit(&mut source.model, &document, &path.display().to_string())?;
+        common.apply_sets(&mut source.model)?;
+    }
+    Ok(source)
 }
