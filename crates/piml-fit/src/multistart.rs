@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
-use crate::optimise::{Outcome, Settings, minimise, projected_gradient};
+use crate::optimise::{Objective, Outcome, Settings, minimise, projected_gradient};
 use crate::problem::{Bound, Problem};
 use crate::selection::Criteria;
 use crate::uncertainty::Uncertainty;
@@ -117,7 +117,7 @@ impl StartResult {
 /// parallel, telling `on_done` of each finished one. Once `stop` says so no further start
 /// begins (those running finish): the result then holds only the starts that ran, in order.
 pub fn run_starts(
-    problem: &Problem,
+    problem: &(impl Objective + Sync),
     starts: &[Vec<f64>],
     indices: impl IntoParallelIterator<Item = usize>,
     settings: &Settings,

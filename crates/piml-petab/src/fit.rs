@@ -5,7 +5,7 @@
 //! nominal values.
 
 use nalgebra::DMatrix;
-use piml_fit::{Objective, Outcome, Scored, Transform, minimise};
+use piml_fit::{Objective, Scored, Transform};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -70,11 +70,6 @@ impl<'a> Fit<'a> {
                 }
             })
             .collect()
-    }
-
-    /// Runs piml-fit's optimiser from `start` (the estimated parameters).
-    pub fn from(&self, start: &[f64], settings: &piml_fit::Settings) -> Outcome {
-        minimise(self, start, settings)
     }
 }
 

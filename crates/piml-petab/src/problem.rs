@@ -119,6 +119,8 @@ pub struct MeasurementRow<'a> {
 #[derive(Debug)]
 pub struct Problem {
     pub file: PathBuf,
+    /// Every file the problem is read from: the YAML file, the SBML model and the four tables.
+    pub files: Vec<PathBuf>,
     pub model: Model,
     /// The imported model's document (what `model` was read from).
     pub(crate) document: serde_json::Value,
@@ -232,18 +234,19 @@ impl Problem {
             renamed: &renamed,
             parameters: Vec::new(),
         };
-        let parameters = reader.parameters(&Tsv::read(&folder.join(parameter_file))?)?;
-        let conditions =
-            reader.conditions(&Tsv::read(&one_file(path, problem, "condition_files")?)?)?;
-        let observables = reader.observables(
-            &Tsv::read(&one_file(path, problem, "observable_files")?)?,
-            &rules,
-        )?;
-        let measurements = reader.measurements(
-            &Tsv::read(&one_file(path, problem, "measurement_files")?)?,
-            &conditions,
-            &observables,
-        )?;
+        let files = vec![
+            path.to_path_buf(),
+            sbml_file,
+            folder.join(parameter_file),
+            one_file(path, problem, "condition_files")?,
+            one_file(path, problem, "observable_files")?,
+            one_file(path, problem, "measurement_files")?,
+        ];
+        let parameters = reader.parameters(&Tsv::read(&files[2])?)?;
+        let conditions = reader.conditions(&Tsv::read(&files[3])?)?;
+        let observables = reader.observables(&Tsv::read(&files[4])?, &rules)?;
+        let measurements =
+            reader.measurements(&Tsv::read(&files[5])?, &conditions, &observables)?;
         let model_parameter = parameters
             .iter()
             .map(|p| {
@@ -255,6 +258,7 @@ impl Problem {
             .collect();
         Ok(Problem {
             file: path.to_path_buf(),
+            files,
             model,
             document: lowered.document,
             kinetics,

@@ -228,9 +228,8 @@ fn fit(args: Args) -> Result<()> {
         .map(|dir| {
             resume::Saved::open(
                 dir,
-                &job,
-                &args.models,
-                &args.common.set,
+                resume::model_key(&job, &args.models, &args.common.set)?,
+                job.models.len(),
                 shard,
                 args.checkpoint.every(1),
             )

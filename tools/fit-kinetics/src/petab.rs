@@ -7,13 +7,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use piml_cli::Progress;
 use piml_fit::{Outcome, StartResult};
-use piml_io::{Outputs, Provenance, Table};
+use piml_io::{Outputs, Provenance, RunKey, Table};
 use piml_petab::{Fit, Problem};
-use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::evaluate;
+use crate::resume::{self, Saved};
 use crate::starts::{self, Fitted};
 use crate::{Args, MergeArgs};
 
@@ -73,8 +74,8 @@ pub(crate) fn run(args: &Args, file: &Path, output: &Path) -> Result<()> {
     if args.evaluate {
         return evaluate::petab(file, &args.common.set, output, integration);
     }
-    if args.checkpoint.dir.is_some() || args.predict.is_some() {
-        bail!("--checkpoint and --predict are not available for PEtab problems yet");
+    if args.predict.is_some() {
+        bail!("--predict is not available for PEtab problems yet");
     }
     if !args.common.set.is_empty() {
         bail!(
@@ -96,14 +97,53 @@ pub(crate) fn run(args: &Args, file: &Path, output: &Path) -> Result<()> {
     };
     let problem = Problem::load(file)?;
     let fit = Fit::new(&problem, run.integration);
-    let results: Vec<StartResult> = shard
-        .range(run.starts)
-        .into_par_iter()
-        .map(|index| StartResult {
-            index,
-            outcome: fit.from(&fit.start(index, run.seed), &run.optimiser),
-        })
+    let saved = match &args.checkpoint.dir {
+        Some(dir) => {
+            let mut key = RunKey::new();
+            for (i, input) in problem.files.iter().enumerate() {
+                key = key.input(&format!("problem file {}", i + 1), input)?;
+            }
+            let key = resume::settings(key, &run.to_json());
+            Some(Saved::open(dir, key, 1, shard, args.checkpoint.every(1))?)
+        }
+        None => None,
+    };
+    let mut results = match &saved {
+        Some(s) => s.load()?.pop().expect("one problem"),
+        None => Vec::new(),
+    };
+    let range = shard.range(run.starts);
+    let missing: Vec<usize> = range
+        .clone()
+        .filter(|i| results.iter().all(|r| r.index != *i))
         .collect();
+    let starts: Vec<Vec<f64>> = (0..run.starts).map(|i| fit.start(i, run.seed)).collect();
+    let progress = Progress::new(
+        range.len() as u64,
+        "fit-kinetics",
+        args.common.quiet || range.len() < 2,
+    );
+    progress.set_position(results.len() as u64);
+    let on_done = |r: &StartResult| {
+        progress.inc();
+        if let Some(saved) = &saved {
+            saved.finished(0, r);
+        }
+    };
+    let stop = || saved.as_ref().is_some_and(Saved::stopping);
+    results.extend(piml_fit::run_starts(
+        &fit,
+        &starts,
+        missing,
+        &run.optimiser,
+        &on_done,
+        &stop,
+    ));
+    results.sort_by_key(|r| r.index);
+    progress.finish();
+    if let Some(saved) = &saved {
+        saved.close(range.len())?;
+    }
     let provenance = Provenance::from_env("fit-kinetics", Some(run.seed));
     let table = start_table(&problem, &fit, &run, &results, &provenance);
     let mut written = Outputs::default();

@@ -14,6 +14,30 @@ use crate::job::Job;
 
 const FORMAT: &str = "fit-kinetics-checkpoint/1";
 
+/// The key of a run of model files: the content of the model files and the data, the settings
+/// and `--set`.
+pub(crate) fn model_key(
+    job: &Job,
+    model_files: &[PathBuf],
+    sets: &[(String, f64)],
+) -> Result<RunKey> {
+    let mut key = RunKey::new().input("--data", &job.data)?;
+    for (i, file) in model_files.iter().enumerate() {
+        key = key.input(&format!("model file {}", i + 1), file)?;
+    }
+    Ok(settings(key, &job.settings.to_json()).setting("--set", json!(sets)))
+}
+
+/// `key` with every entry of the settings object `settings` as the flag of its name.
+pub(crate) fn settings(mut key: RunKey, settings: &Value) -> RunKey {
+    if let Value::Object(settings) = settings {
+        for (name, value) in settings {
+            key = key.setting(&format!("--{}", name.replace('_', "-")), value.clone());
+        }
+    }
+    key
+}
+
 /// A run's checkpoint: the starts finished so far, per model.
 pub(crate) struct Saved {
     checkpoint: Checkpoint,
@@ -31,28 +55,16 @@ struct Finished {
 }
 
 impl Saved {
-    /// The checkpoint of `job`'s shard `shard` in `dir`, keyed on the content of the model
-    /// files and the data, the settings and the shard; SIGTERM watched from now on.
+    /// The checkpoint of shard `shard` of a run of `models` models in `dir`, keyed on `key`
+    /// (the run's inputs and settings) and the shard; SIGTERM watched from now on.
     pub fn open(
         dir: &Path,
-        job: &Job,
-        model_files: &[PathBuf],
-        sets: &[(String, f64)],
+        key: RunKey,
+        models: usize,
         shard: Shard,
         every: usize,
     ) -> Result<Saved> {
-        let mut key = RunKey::new().input("--data", &job.data)?;
-        for (i, file) in model_files.iter().enumerate() {
-            key = key.input(&format!("model file {}", i + 1), file)?;
-        }
-        if let Value::Object(settings) = job.settings.to_json() {
-            for (name, value) in settings {
-                key = key.setting(&format!("--{}", name.replace('_', "-")), value);
-            }
-        }
-        key = key
-            .setting("--set", json!(sets))
-            .setting("--shard", json!(format!("{}/{}", shard.index, shard.count)));
+        let key = key.setting("--shard", json!(format!("{}/{}", shard.index, shard.count)));
         // Every shard of a Slurm array may name one directory.
         let name = if shard == Shard::WHOLE {
             "checkpoint.json".to_string()
@@ -64,7 +76,7 @@ impl Saved {
             every,
             sigterm: Sigterm::watch()?,
             state: Mutex::new(Finished {
-                results: vec![Vec::new(); job.models.len()],
+                results: vec![Vec::new(); models],
                 unsaved: 0,
                 failure: None,
             }),

@@ -807,3 +807,54 @@ fn a_petab_problem_is_fitted_from_several_starts() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A PEtab fit checkpointed: the run with --checkpoint writes what the run without it writes,
+/// and once a file of the problem changes (here its measurement table) the checkpoint is
+/// refused naming that file.
+#[test]
+fn a_petab_fit_checkpoints_and_refuses_a_changed_problem() {
+    let dir = Dir::new();
+    let folder = testdata("petab/benchmark/Boehm_JProteomeRes2014");
+    let copy = Path::new(&dir.path("boehm")).to_path_buf();
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let yaml = copy.join("Boehm_JProteomeRes2014.yaml");
+    let run_with = |out: &str, extra: &[&str]| {
+        let mut a = vec![arg(&yaml), "--starts", "2", "--seed", "3", "-o", out];
+        a.extend_from_slice(extra);
+        run(BIN, &a)
+    };
+    let (plain, checkpointed) = (dir.path("plain.json"), dir.path("checkpointed.json"));
+    let ckpt = dir.path("ckpt");
+    assert!(run_with(&plain, &[]).status.success());
+    assert!(
+        run_with(&checkpointed, &["--checkpoint", &ckpt])
+            .status
+            .success()
+    );
+    let read = |p: &str| -> Value {
+        let mut d: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let o = d.as_object_mut().unwrap();
+        o.remove("wall_seconds");
+        o.remove("command");
+        d
+    };
+    assert_eq!(read(&plain), read(&checkpointed));
+    let measurements = copy.join("measurementData_Boehm_JProteomeRes2014.tsv");
+    let text = std::fs::read_to_string(&measurements).unwrap();
+    assert!(text.contains("\t7.90107299873911\t"));
+    std::fs::write(
+        &measurements,
+        text.replacen("\t7.90107299873911\t", "\t7.9\t", 1),
+    )
+    .unwrap();
+    check_checkpoint_refused(
+        &run_with(&dir.path("again.json"), &["--checkpoint", &ckpt]),
+        "problem file 6",
+    );
+}
