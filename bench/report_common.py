@@ -67,3 +67,25 @@ def write_section(path, block, name):
     with open(tmp, "w") as f:
         f.write(splice(old, block, name))
     os.replace(tmp, path)
+
+
+def report_work_dir(name, section, command, description):
+    """The command line of a reporter that turns one work directory into the `name` section:
+    WORKDIR [--out REPORT.md] [--command TEXT] [--date TEXT] [--stdout]."""
+    import argparse
+    import datetime
+    import sys
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("work")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
+    ap.add_argument("--command", default=command)
+    ap.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    ap.add_argument("--stdout", action="store_true", help="print the section instead of writing --out")
+    args = ap.parse_args()
+    block = section(args.work, args.command, args.date)
+    if args.stdout:
+        sys.stdout.write(block)
+        return
+    write_section(args.out, block, name)
+    print(f"report_{name}: wrote the {name} section of {args.out}", file=sys.stderr)

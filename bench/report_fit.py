@@ -9,15 +9,13 @@ one fit: reading the data, compiling the model, fitting, the Fisher
 information) and lv-fit-{1,2}.json (the multistart runs).
 """
 
-import argparse
-import datetime
 import glob
 import json
 import os
 import statistics
 import sys
 
-from report_common import ROOT, git_commit, machine, write_section
+from report_common import git_commit, machine, report_work_dir
 
 
 def ms(s):
@@ -96,19 +94,7 @@ def section(work, command, date):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("work")
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
-    ap.add_argument("--command", default="make bench")
-    ap.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    ap.add_argument("--stdout", action="store_true", help="print the section instead of writing --out")
-    args = ap.parse_args()
-    block = section(args.work, args.command, args.date)
-    if args.stdout:
-        sys.stdout.write(block)
-        return
-    write_section(args.out, block, "fit")
-    print(f"report_fit: wrote the fit section of {args.out}", file=sys.stderr)
+    report_work_dir("fit", section, "make bench", __doc__.split("\n")[0])
 
 
 if __name__ == "__main__":

@@ -10,15 +10,12 @@ and gradient piml reports at the nominal values), boehm-fit.json and boehm-start
 fit-kinetics multistart), load-before.txt and load-after.txt (uptime).
 """
 
-import argparse
 import csv
-import datetime
 import json
 import os
 import re
-import sys
 
-from report_common import ROOT, git_commit, machine, write_section
+from report_common import ROOT, git_commit, machine, report_work_dir
 
 # Boehm's published optimum (REFERENCE.tsv: -138.22199693517703) and how close a start must
 # end to count as reaching it.
@@ -243,19 +240,7 @@ def multistart(work, by):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("work")
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
-    ap.add_argument("--command", default="bash bench/petab.sh")
-    ap.add_argument("--date", default=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
-    ap.add_argument("--stdout", action="store_true", help="print the section instead of writing --out")
-    args = ap.parse_args()
-    block = section(args.work, args.command, args.date)
-    if args.stdout:
-        sys.stdout.write(block)
-        return
-    write_section(args.out, block, "petab")
-    print(f"report_petab: wrote the petab section of {args.out}", file=sys.stderr)
+    report_work_dir("petab", section, "bash bench/petab.sh", __doc__.split("\n")[0])
 
 
 if __name__ == "__main__":
